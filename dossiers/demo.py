@@ -1,0 +1,687 @@
+"""Demonstration data: the 51 territories of `reference_data/demo_territories.csv` with their contracts
+and envelopes, one login per role, sponsors with valid SIRETs and dossiers spread over every state of
+the lifecycle, each with a consistent history (dates, amounts, rule set, audit trail).
+
+Everything is idempotent: territories, users and organisations are found by their natural keys, and
+`seed_dossiers(n)` only adds what is missing to reach `n` demonstration dossiers. Dossiers are written
+with bulk inserts so that benchmarks can seed 100,000 of them in a couple of minutes; the states and
+histories they get are those the lifecycle services would have produced (see `PATHS`).
+"""
+
+import hashlib
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from stdnum import luhn
+
+from dossiers.enums import ContractStatus, ContractType, FunderKind, FundingStatus, Generation, LegalForm
+from dossiers.loaders import read_csv
+from dossiers.models import (
+    Commune,
+    Contract,
+    Dossier,
+    Envelope,
+    Epci,
+    ExpenseLine,
+    FundingLine,
+    Membership,
+    Organisation,
+    Piece,
+    PieceType,
+    RuleSet,
+    Territory,
+    Theme,
+)
+from dossiers.money import round_cents
+from dossiers.rules import convention_required
+from dossiers.services import (
+    membership_add,
+    references_allocate,
+    role_group,
+    territory_assign_officer,
+    territory_create,
+)
+from workflows.enums import COMMITTED_STATES, AuditKind, DossierState, Role
+from workflows.models import AuditEvent
+
+S = DossierState
+DEMO_OFFICER_TERRITORY = "pays-basque"
+CHUNK = 5000
+
+
+# Territories, contracts, envelopes -------------------------------------------------------------------
+
+
+@transaction.atomic
+def seed_territories() -> int:
+    """Creates the 51 demonstration territories with a 2018–2021 contract (closed) and a 2023–2025
+    "développement et transitions" contract (signed), each with yearly envelopes. Returns how many
+    territories were created."""
+    existing = set(Territory.objects.values_list("code", flat=True))
+    created = 0
+    for row in read_csv("demo_territories.csv"):
+        if row["code"] in existing:
+            continue
+        territory = territory_create(
+            code=row["code"],
+            name=row["nom"],
+            department_id=row["departement"],
+            lead_body=row["structure_porteuse"],
+            epci_sirens=row["epci_sirens"].split(";"),
+            name_is_demo=row["nom_demo"] == "1",
+        )
+        population = sum(Epci.objects.filter(territory=territory).values_list("population", flat=True))
+        yearly = round_cents(Decimal(max(population, 20000)) * Decimal("6.50"))
+        old = Contract.objects.create(
+            territory=territory,
+            name=row["nom"],
+            contract_type=row["type_contrat"],
+            generation=Generation.G2018_2021,
+            period_start=date(2018, 1, 1),
+            period_end=date(2021, 12, 31),
+            signed_on=date(2019, 3, 15),
+            status=ContractStatus.CLOSED,
+        )
+        new = Contract.objects.create(
+            territory=territory,
+            name=row["nom"],
+            contract_type=ContractType.DEVELOPPEMENT_TRANSITIONS,
+            generation=Generation.G2023_2025,
+            period_start=date(2023, 1, 1),
+            period_end=date(2025, 12, 31),
+            signed_on=date(2023, 2, 10),
+            status=ContractStatus.SIGNED,
+        )
+        Envelope.objects.bulk_create(
+            [
+                Envelope(contract=old, label=f"AP {year}", year=year, amount=yearly, is_open=False)
+                for year in range(2018, 2022)
+            ]
+            + [Envelope(contract=new, label=f"AP {year}", year=year, amount=yearly) for year in range(2023, 2028)]
+        )
+        created += 1
+    return created
+
+
+# Logins ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    role: Role
+    username: str
+    password: str
+    name: str
+    scope: str
+
+
+def seed_logins() -> list[DemoLogin]:
+    """One login per role (passwords are for local demonstration only: seeding refuses to run in
+    production). Running it again resets them to the printed values."""
+    User = get_user_model()
+    officer_territory = Territory.objects.get(code=DEMO_OFFICER_TERRITORY)
+    sponsor_org = _demo_sponsor_organisation(officer_territory)
+    specs = [
+        (Role.SPONSOR, "porteur", "Camille", "Porteur", sponsor_org.name),
+        (Role.OFFICER, "instructeur", "Dominique", "Instructeur", officer_territory.name),
+        (Role.COMMITTEE_SECRETARY, "secretariat", "Sacha", "Secrétariat", "Commission permanente"),
+        (Role.COMMITTEE_MEMBER, "elu", "Claude", "Élu", "Commission permanente"),
+        (Role.FINANCE, "finances", "Morgan", "Finances", "Région"),
+        (Role.ADMINISTRATOR, "admin", "Alix", "Administrateur", "Région"),
+    ]
+    logins = []
+    for role, username, first, last, scope in specs:
+        user, _ = User.objects.get_or_create(username=username)
+        user.first_name, user.last_name = first, last
+        user.email = f"{username}@demo.contrats-territoire.invalid"
+        user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
+        password = f"{username}-demo"
+        user.set_password(password)
+        user.save()
+        user.groups.add(role_group(role))
+        if role == Role.SPONSOR:
+            membership_add(organisation=sponsor_org, user=user)
+        if role == Role.OFFICER:
+            territory_assign_officer(territory=officer_territory, user=user)
+        logins.append(DemoLogin(role, username, password, f"{first} {last}", scope))
+    return logins
+
+
+def _demo_sponsor_organisation(territory: Territory) -> Organisation:
+    commune = Commune.objects.filter(epci__territory=territory).order_by("-population").first()
+    siret = _siret(commune.siren)
+    organisation, _ = Organisation.objects.get_or_create(
+        siret=siret,
+        defaults={
+            "name": f"Commune de {commune.name}",
+            "legal_form": LegalForm.COMMUNE,
+            "commune": commune,
+            "address": "Place de la Mairie",
+            "is_demo": True,
+        },
+    )
+    return organisation
+
+
+# Organisations --------------------------------------------------------------------------------------
+
+
+def _siret(siren: str, nic: str = "0001") -> str:
+    body = siren + nic
+    return body + luhn.calc_check_digit(body)
+
+
+def _fake_siren(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        body = str(rng.randint(10_000_000, 99_999_999))
+        siren = body + luhn.calc_check_digit(body)
+        if siren not in taken and siren != "356000000":
+            taken.add(siren)
+            return siren
+
+
+ASSOCIATION_NAMES = [
+    "Les Amis du patrimoine",
+    "Foyer rural",
+    "Comité des fêtes",
+    "Union sportive",
+    "Ciné-club",
+    "Jardins partagés",
+    "Maison des jeunes et de la culture",
+    "Espace de vie sociale",
+]
+COMPANY_NAMES = [
+    "SARL Atelier",
+    "SAS Bois et Habitat",
+    "SARL Fromagerie",
+    "SAS Les Halles",
+    "SCOP Mobilités",
+    "SARL Brasserie",
+    "SAS Numérique et Territoires",
+    "SARL Camping",
+]
+
+
+def seed_organisations(count: int, rng: random.Random) -> list[Organisation]:
+    """Makes sure at least `count` demonstration sponsors exist, in communes that belong to a territory:
+    communes and EPCIs with their real SIREN, associations and companies with generated valid SIRETs."""
+    organisations = list(Organisation.objects.filter(is_demo=True).select_related("commune__epci"))
+    missing = count - len(organisations)
+    if missing <= 0:
+        return organisations
+    communes = list(Commune.objects.filter(epci__territory__isnull=False).select_related("epci").order_by("insee"))
+    taken = set(Organisation.objects.exclude(siret=None).values_list("siret", flat=True))
+    taken_sirens = {siret[:9] for siret in taken}
+    epcis = list(Epci.objects.filter(territory__isnull=False).order_by("siren"))
+    communes_of_epci = defaultdict(list)
+    for commune in communes:
+        communes_of_epci[commune.epci_id].append(commune)
+    new = []
+    for _ in range(missing):
+        kind = rng.choices(["commune", "epci", "association", "entreprise"], weights=[45, 10, 28, 17])[0]
+        commune = rng.choice(communes)
+        if kind == "commune" and commune.siren not in taken_sirens:
+            taken_sirens.add(commune.siren)
+            name, form, siret = f"Commune de {commune.name}", LegalForm.COMMUNE, _siret(commune.siren)
+        elif kind == "epci" and (epci := rng.choice(epcis)).siren not in taken_sirens:
+            taken_sirens.add(epci.siren)
+            commune = rng.choice(communes_of_epci[epci.siren])
+            name, form, siret = epci.name, LegalForm.EPCI, _siret(epci.siren)
+        elif kind == "entreprise":
+            name = f"{rng.choice(COMPANY_NAMES)} {commune.name}"
+            form, siret = (
+                LegalForm.COMPANY,
+                _siret(_fake_siren(rng, taken_sirens), f"{rng.randint(1, 99):04d}"),
+            )
+        else:
+            name = f"{rng.choice(ASSOCIATION_NAMES)} de {commune.name}"
+            form, siret = LegalForm.ASSOCIATION, _siret(_fake_siren(rng, taken_sirens), "0001")
+        new.append(
+            Organisation(
+                name=name[:200],
+                legal_form=form,
+                siret=siret,
+                commune=commune,
+                address=f"{rng.randint(1, 40)} rue principale",
+                is_demo=True,
+            )
+        )
+    Organisation.objects.bulk_create(new, batch_size=1000)
+    _seed_members()
+    return list(Organisation.objects.filter(is_demo=True).select_related("commune__epci"))
+
+
+def _seed_members() -> None:
+    """Each demonstration organisation gets a member (no usable password) who files its dossiers."""
+    User = get_user_model()
+    lonely = list(Organisation.objects.filter(is_demo=True, memberships__isnull=True).values_list("pk", "name"))
+    users = User.objects.bulk_create(
+        [User(username=f"demo-porteur-{pk}", last_name=name[:150], password="!") for pk, name in lonely],
+        batch_size=1000,
+    )
+    users = dict(User.objects.filter(username__startswith="demo-porteur-").values_list("username", "pk"))
+    Membership.objects.bulk_create(
+        [Membership(organisation_id=pk, user_id=users[f"demo-porteur-{pk}"]) for pk, _name in lonely],
+        batch_size=1000,
+    )
+    sponsors = role_group(Role.SPONSOR)
+    User.groups.through.objects.bulk_create(
+        [User.groups.through(user_id=users[f"demo-porteur-{pk}"], group_id=sponsors.pk) for pk, _name in lonely],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+
+# Dossiers -------------------------------------------------------------------------------------------
+
+BEFORE_REVIEW = ["submit", "declare_admissible", "start_review", "complete_review"]
+DECIDED = [*BEFORE_REVIEW, "schedule", "approve", "notify"]
+# The transitions that lead from a draft to each state, as the services would fire them.
+# "sign_agreement" is added when the grant needs a convention.
+PATHS: dict[str, list[str]] = {
+    S.DRAFT: [],
+    S.SUBMITTED: ["submit"],
+    S.INCOMPLETE: ["submit", "declare_incomplete"],
+    S.ADMISSIBLE: ["submit", "declare_admissible"],
+    S.INADMISSIBLE: ["submit", "declare_inadmissible"],
+    S.UNDER_REVIEW: BEFORE_REVIEW[:3],
+    S.REVIEWED: BEFORE_REVIEW,
+    S.SCHEDULED: [*BEFORE_REVIEW, "schedule"],
+    S.APPROVED: [*BEFORE_REVIEW, "schedule", "approve"],
+    S.REJECTED: [*BEFORE_REVIEW, "schedule", "reject"],
+    S.NOTIFIED: DECIDED,
+    S.AGREEMENT_SIGNED: [*DECIDED, "sign_agreement"],
+    S.IN_PAYMENT: [*DECIDED, "start_payment"],
+    S.PAID: [*DECIDED, "start_payment", "mark_paid"],
+    S.CLOSED: [*DECIDED, "start_payment", "mark_paid", "close"],
+    S.WITHDRAWN: ["submit", "declare_admissible", "withdraw"],
+    S.LAPSED: [*DECIDED, "lapse"],
+}
+STATE_WEIGHTS = {
+    S.DRAFT: 8,
+    S.SUBMITTED: 8,
+    S.INCOMPLETE: 4,
+    S.ADMISSIBLE: 5,
+    S.INADMISSIBLE: 2,
+    S.UNDER_REVIEW: 8,
+    S.REVIEWED: 6,
+    S.SCHEDULED: 4,
+    S.APPROVED: 3,
+    S.REJECTED: 3,
+    S.NOTIFIED: 5,
+    S.AGREEMENT_SIGNED: 3,
+    S.IN_PAYMENT: 12,
+    S.PAID: 8,
+    S.CLOSED: 10,
+    S.WITHDRAWN: 3,
+    S.LAPSED: 2,
+}
+ROLE_OF = {
+    "submit": Role.SPONSOR,
+    "resubmit": Role.SPONSOR,
+    "withdraw": Role.SPONSOR,
+    "declare_incomplete": Role.OFFICER,
+    "declare_admissible": Role.OFFICER,
+    "declare_inadmissible": Role.OFFICER,
+    "start_review": Role.OFFICER,
+    "complete_review": Role.OFFICER,
+    "sign_agreement": Role.OFFICER,
+    "lapse": Role.OFFICER,
+    "schedule": Role.COMMITTEE_SECRETARY,
+    "approve": Role.COMMITTEE_SECRETARY,
+    "reject": Role.COMMITTEE_SECRETARY,
+    "notify": Role.COMMITTEE_SECRETARY,
+    "start_payment": Role.FINANCE,
+    "mark_paid": Role.FINANCE,
+    "close": Role.FINANCE,
+}
+COMMENTS = {
+    "declare_incomplete": "Pièce manquante : délibération approuvant le plan de financement.",
+    "declare_inadmissible": "Projet hors du périmètre du contrat de territoire.",
+    "reject": "Projet non prioritaire au regard de la feuille de route du territoire.",
+    "withdraw": "Projet abandonné par le porteur.",
+    "lapse": "Aucun commencement d'exécution dans le délai de douze mois.",
+}
+PROJECTS = {
+    "mobilite": "Aménagement d'une aire de covoiturage et d'une liaison cyclable",
+    "tiers-lieux": "Création d'un tiers-lieu dans l'ancienne gare",
+    "sante": "Construction d'une maison de santé pluriprofessionnelle",
+    "revitalisation": "Requalification des espaces publics du centre-bourg",
+    "tourisme-economie": "Création d'une halle gourmande et d'un point d'information touristique",
+    "agriculture": "Création d'un atelier de transformation collectif pour les producteurs",
+    "equipements-sportifs": "Rénovation du gymnase intercommunal",
+    "equipements-culturels": "Réhabilitation de la salle de spectacles",
+    "numerique": "Ouverture d'un espace France services numérique",
+    "transition-ecologique": "Rénovation énergétique de l'école et pose de panneaux photovoltaïques",
+    "formation-emploi": "Création d'un plateau technique de formation aux métiers du bâtiment",
+    "logement": "Réhabilitation de logements communaux vacants",
+    "services-proximite": "Création d'une épicerie multiservices",
+    "ingenierie": "Poste de chargé de mission revitalisation",
+}
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Count 1/Kids[3 0 R]>>endobj "
+    b"3 0 obj<</Type/Page/MediaBox[0 0 595 842]/Parent 2 0 R>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+DEMO_PDF_NAME = "pieces/demo/piece-de-demonstration.pdf"
+
+
+@dataclass
+class _Plan:
+    state: str
+    organisation: Organisation
+    contract: Contract
+    theme: Theme
+    steps: list[tuple[str, datetime]] = field(default_factory=list)
+
+
+def _state_sequence(n: int, rng: random.Random) -> list[str]:
+    """Every state at least once (when n allows), the rest by weight."""
+    states = list(STATE_WEIGHTS)
+    sequence = states[: min(n, len(states))]
+    sequence += rng.choices(states, weights=list(STATE_WEIGHTS.values()), k=max(n - len(states), 0))
+    return sequence
+
+
+def _timeline(path: list[str], rng: random.Random, now: datetime) -> tuple[datetime, list[tuple[str, datetime]]]:
+    """Creation time and one time per step, all in the past, in order, lapses after the deadline."""
+    offsets, elapsed = [], timedelta(0)
+    for name in path:
+        if name == "lapse":
+            elapsed += timedelta(days=rng.randint(380, 500))
+        elif name in {"approve", "reject"}:
+            elapsed += timedelta(days=rng.randint(20, 60))
+        else:
+            elapsed += timedelta(days=rng.randint(2, 40), hours=rng.randint(0, 8))
+        offsets.append(elapsed)
+    created = now - elapsed - timedelta(days=rng.randint(1, 200), hours=rng.randint(1, 10))
+    return created, [(name, created + offset) for name, offset in zip(path, offsets, strict=True)]
+
+
+class _DossierFactory:
+    """Builds one dossier with its plan, pieces and history in memory; `flush` writes a chunk."""
+
+    def __init__(self, rng: random.Random, now: datetime):
+        self.rng = rng
+        self.now = now
+        self.member_of = dict(
+            Membership.objects.filter(organisation__is_demo=True)
+            .order_by("-pk")
+            .values_list("organisation_id", "user_id")
+        )
+        self.targets = {
+            (t.name, t.source): t.target for t in Dossier._meta.get_field("state").get_all_transitions(Dossier)
+        }
+        self.rule_set = RuleSet.objects.current()
+        self.themes = list(Theme.objects.all())
+        self.piece_types = list(PieceType.objects.all())
+        self.contracts = {c.territory_id: c for c in Contract.objects.filter(generation=Generation.G2023_2025)}
+        self.envelopes = defaultdict(dict)
+        for envelope in Envelope.objects.filter(contract__in=self.contracts.values()):
+            self.envelopes[envelope.contract_id][envelope.year] = envelope
+        self.communes_by_territory = defaultdict(list)
+        for insee, territory_id in Commune.objects.filter(epci__territory__isnull=False).values_list(
+            "insee", "epci__territory_id"
+        ):
+            self.communes_by_territory[territory_id].append(insee)
+        users = get_user_model().objects.filter(username__in=["instructeur", "secretariat", "finances"])
+        self.actors = {u.groups.filter(name__in=Role.values).values_list("name", flat=True).first(): u for u in users}
+        self.officer_territories = set(
+            Territory.objects.filter(officers_group__user__username="instructeur").values_list("pk", flat=True)
+        )
+        self.sponsor_orgs = set(
+            Membership.objects.filter(user__username="porteur").values_list("organisation_id", flat=True)
+        )
+        self.de_minimis_granted = Counter(
+            dict(
+                Dossier.objects.filter(
+                    organisation__legal_form__in=[LegalForm.COMPANY, LegalForm.SEM],
+                    state__in=COMMITTED_STATES,
+                )
+                .values_list("organisation_id")
+                .annotate(total=Sum("granted_amount"))
+            )
+        )
+
+    def build(self, state: str, organisation: Organisation):
+        rng = self.rng
+        territory_id = organisation.commune.epci.territory_id
+        contract = self.contracts[territory_id]
+        theme = rng.choice(self.themes)
+        path = list(PATHS[state])
+        created, steps = _timeline(path, rng, self.now)
+        times = dict(steps)
+        submitted = times.get("submit")
+        start = (submitted or self.now).date() + timedelta(days=rng.randint(20, 150))
+        total = Decimal(rng.randrange(20_000, 1_500_000, 500))
+        ineligible = round_cents(total * Decimal(rng.choice(["0", "0", "0.05", "0.1"])))
+        eligible = total - ineligible
+        own = round_cents(total * Decimal(rng.randint(25, 40)) / 100)
+        rate = Decimal(rng.randint(15, 45)) / 100
+        requested = round_cents(min(eligible, total - own) * rate)
+        if organisation.is_undertaking:
+            requested = min(requested, Decimal("45000.00"))
+        rest = total - own - requested
+        private = Decimal("0.00") if organisation.is_public_law else round_cents(rest * Decimal("0.3"))
+        state_part = round_cents((rest - private) * Decimal("0.6"))
+        department_part = rest - private - state_part
+        granted = requested if rng.random() < 0.7 else round_cents(requested * Decimal("0.8"))
+        if state in COMMITTED_STATES and organisation.is_undertaking:
+            if self.de_minimis_granted[organisation.pk] + granted > self.rule_set.de_minimis_cap:
+                return None
+            self.de_minimis_granted[organisation.pk] += granted
+        convention_decided = rng.random() < 0.1
+        dossier = Dossier(
+            organisation=organisation,
+            created_by_id=self.member_of[organisation.pk],
+            contract=contract,
+            territory_id=territory_id,
+            theme=theme,
+            title=PROJECTS.get(theme.code, theme.label)[:200],
+            object=f"{PROJECTS.get(theme.code, theme.label)} — {organisation.commune.name}"[:256],
+            description="Données de démonstration.",
+            planned_start=start,
+            planned_end=start + timedelta(days=rng.randint(180, 720)),
+            requested_amount=requested,
+            state=state,
+            state_changed_at=steps[-1][1] if steps else None,
+        )
+        dossier.created_at = created
+        if submitted:
+            dossier.rule_set = self.rule_set
+            dossier.submitted_at = submitted
+        if "declare_admissible" in times:
+            dossier.completeness_decided_on = timezone.localdate(times["declare_admissible"])
+        if "complete_review" in times:
+            dossier.eligible_base, dossier.proposed_amount = eligible, granted
+            dossier.convention_decided = convention_decided
+        decided = times.get("approve") or times.get("reject")
+        if decided:
+            dossier.decided_at = decided
+        if "approve" in times:
+            dossier.granted_amount = granted
+            envelopes = self.envelopes[contract.pk]
+            year = min(max(decided.year, min(envelopes)), max(envelopes))
+            dossier.envelope = envelopes[year]
+        if "notify" in times:
+            dossier.notified_on = timezone.localdate(times["notify"])
+            if convention_required(dossier=dossier, amount=granted, rule_set=self.rule_set):
+                if state in {S.IN_PAYMENT, S.PAID, S.CLOSED}:
+                    index = path.index("start_payment")
+                    path.insert(index, "sign_agreement")
+                    sign_time = times["notify"] + (times["start_payment"] - times["notify"]) / 2
+                    steps.insert(index, ("sign_agreement", sign_time))
+                    times["sign_agreement"] = sign_time
+            elif state == S.AGREEMENT_SIGNED:
+                dossier.convention_decided = True
+        if "sign_agreement" in times:
+            dossier.agreement_signed_on = timezone.localdate(times["sign_agreement"])
+        if state in {S.CLOSED, S.WITHDRAWN, S.LAPSED, S.INADMISSIBLE, S.REJECTED}:
+            dossier.closed_at = steps[-1][1]
+        communes = [organisation.commune.insee]
+        extra = rng.choice(self.communes_by_territory[territory_id])
+        if extra != communes[0] and rng.random() < 0.3:
+            communes.append(extra)
+        expense_rows = [
+            ExpenseLine(label="Travaux", amount=round_cents(eligible * Decimal("0.7")), is_eligible=True),
+        ]
+        expense_rows.append(
+            ExpenseLine(label="Maîtrise d'œuvre et études", amount=eligible - expense_rows[0].amount, is_eligible=True)
+        )
+        if ineligible:
+            expense_rows.append(
+                ExpenseLine(label="Mobilier et frais de réception", amount=ineligible, is_eligible=False)
+            )
+        obtained = FundingStatus.OBTAINED if "approve" in times else FundingStatus.REQUESTED
+        funding_rows = [
+            FundingLine(
+                funder_kind=FunderKind.REGION,
+                funder_name="Région Nouvelle-Aquitaine",
+                amount=requested,
+                status=obtained,
+            ),
+            FundingLine(
+                funder_kind=FunderKind.OWN,
+                funder_name=organisation.name[:200],
+                amount=own,
+                status=FundingStatus.OBTAINED,
+            ),
+        ]
+        if state_part:
+            funding_rows.append(FundingLine(funder_kind=FunderKind.STATE, funder_name="État — DETR", amount=state_part))
+        if department_part:
+            funding_rows.append(
+                FundingLine(funder_kind=FunderKind.DEPARTMENT, funder_name="Département", amount=department_part)
+            )
+        if private:
+            funding_rows.append(FundingLine(funder_kind=FunderKind.PRIVATE, funder_name="Mécénat", amount=private))
+        pieces = [t for t in self.piece_types if t.is_mandatory and t.applies_to(organisation.legal_form)]
+        if state == S.DRAFT and rng.random() < 0.5:
+            pieces = pieces[: rng.randint(0, len(pieces))]
+        events = [self._event(name, at, path, index, organisation) for index, (name, at) in enumerate(steps)]
+        return dossier, communes, expense_rows, funding_rows, pieces, events
+
+    def _event(self, name, at, path, index, organisation):
+        from_state = S.DRAFT
+        for previous in path[:index]:
+            from_state = self.targets[(previous, from_state)]
+        role = ROLE_OF[name]
+        actor = self.actors.get(role)
+        if role == Role.OFFICER and organisation.commune.epci.territory_id not in self.officer_territories:
+            actor = None
+        if role == Role.SPONSOR:
+            actor_id, actor_name = self.member_of[organisation.pk], f"{organisation.name} (démonstration)"
+        else:
+            actor_id = actor.pk if actor else None
+            actor_name = actor.get_full_name() if actor else f"{role.label} (démonstration)"
+        return AuditEvent(
+            created_at=at,
+            kind=AuditKind.TRANSITION,
+            actor_id=actor_id,
+            actor_name=actor_name[:200],
+            transition=name,
+            from_state=from_state,
+            to_state=self.targets[(name, from_state)],
+            comment=COMMENTS.get(name, ""),
+        )
+
+
+def _demo_piece_file() -> tuple[str, str]:
+    if not default_storage.exists(DEMO_PDF_NAME):
+        default_storage.save(DEMO_PDF_NAME, ContentFile(DEMO_PDF))
+    return DEMO_PDF_NAME, hashlib.sha256(DEMO_PDF).hexdigest()
+
+
+def seed_dossiers(target: int, *, seed: int = 2026, progress=None) -> int:
+    """Adds demonstration dossiers until there are `target` of them; returns how many were added."""
+    existing = Dossier.objects.filter(organisation__is_demo=True).count()
+    missing = target - existing
+    if missing <= 0:
+        return 0
+    rng = random.Random(seed + existing)
+    now = timezone.now().replace(microsecond=0)
+    organisations = seed_organisations(max(60, target // 8), rng)
+    factory = _DossierFactory(rng, now)
+    sponsor_orgs = [o for o in organisations if o.pk in factory.sponsor_orgs]
+    public_orgs = [o for o in organisations if o.is_public_law]
+    file_name, sha = _demo_piece_file()
+    added = 0
+    states = _state_sequence(missing, rng)
+    for start in range(0, missing, CHUNK):
+        built = []
+        for offset, state in enumerate(states[start : start + CHUNK]):
+            # The demonstration sponsor gets a few dossiers of its own, the rest spread over everyone.
+            pool = sponsor_orgs if (start + offset) % 40 == 0 and sponsor_orgs else organisations
+            result = factory.build(state, rng.choice(pool))
+            if result is None:  # an undertaking at its de minimis cap: a public sponsor takes the dossier
+                result = factory.build(state, rng.choice(public_orgs))
+            built.append(result)
+        _write_chunk(built, file_name, sha)
+        added += len(built)
+        if progress:
+            progress(added, missing)
+    _fit_envelopes()
+    return added
+
+
+@transaction.atomic
+def _write_chunk(built, file_name: str, sha: str) -> None:
+    by_year = Counter(dossier.created_at.year for dossier, *_ in built)
+    references = {year: iter(references_allocate(year=year, count=count)) for year, count in by_year.items()}
+    dossiers = [item[0] for item in built]
+    for dossier in sorted(dossiers, key=lambda d: d.created_at):
+        dossier.reference = next(references[dossier.created_at.year])
+    Dossier.objects.bulk_create(dossiers, batch_size=1000)
+    Through = Dossier.communes.through
+    links, expenses, funding, pieces, events = [], [], [], [], []
+    for dossier, communes, expense_rows, funding_rows, piece_types, audit in built:
+        links += [Through(dossier_id=dossier.pk, commune_id=insee) for insee in communes]
+        for row in expense_rows + funding_rows:
+            row.dossier_id = dossier.pk
+        expenses += expense_rows
+        funding += funding_rows
+        pieces += [
+            Piece(
+                dossier_id=dossier.pk,
+                piece_type=t,
+                file=file_name,
+                original_name=f"{t.code}.pdf",
+                content_type="application/pdf",
+                extension="pdf",
+                size=len(DEMO_PDF),
+                sha256=sha,
+                uploaded_by_id=dossier.created_by_id,
+            )
+            for t in piece_types
+        ]
+        for event in audit:
+            event.dossier_id = dossier.pk
+        events += audit
+    Through.objects.bulk_create(links, batch_size=2000)
+    ExpenseLine.objects.bulk_create(expenses, batch_size=2000)
+    FundingLine.objects.bulk_create(funding, batch_size=2000)
+    Piece.objects.bulk_create(pieces, batch_size=2000)
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+
+
+def _fit_envelopes() -> None:
+    """Large seeds commit more than a realistic envelope holds: grow envelopes so the demonstration
+    data keeps the rule that no envelope is over-committed."""
+    committed = (
+        Dossier.objects.filter(state__in=COMMITTED_STATES, envelope__isnull=False)
+        .values("envelope")
+        .annotate(total=Sum("granted_amount"))
+    )
+    for row in committed:
+        envelope = Envelope.objects.get(pk=row["envelope"])
+        if envelope.amount < row["total"]:
+            envelope.amount = round_cents(row["total"] * Decimal("1.15"))
+            envelope.save(update_fields=["amount"])

@@ -1,0 +1,46 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from dossiers.demo import seed_dossiers, seed_logins, seed_territories
+
+
+class Command(BaseCommand):
+    help = (
+        "Loads the demonstration data (51 territories and their contracts, one login per role, sponsors and "
+        "dossiers in every state) and prints the logins. Idempotent: only what is missing is added."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--dossiers",
+            type=int,
+            default=400,
+            help="Number of demonstration dossiers to reach (default 400).",
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed, for reproducible data.")
+
+    def handle(self, *args, dossiers, seed, **options):
+        if settings.PRODUCTION:
+            raise CommandError("Demonstration data and its known passwords are refused in production.")
+        started = time.monotonic()
+        created = seed_territories()
+        logins = seed_logins()
+
+        def progress(done, total):
+            self.stdout.write(f"  {done}/{total} dossiers", ending="\r")
+            self.stdout.flush()
+
+        added = seed_dossiers(dossiers, seed=seed, progress=progress if self.stdout.isatty() else None)
+        self.stdout.write(
+            f"Demo data: {created} territories created, {added} dossiers added ({time.monotonic() - started:.1f} s)."
+        )
+        self.stdout.write("")
+        self.stdout.write("Logins (local demonstration only):")
+        width = max(len(login.role.label) for login in logins)
+        for login in logins:
+            self.stdout.write(
+                f"  {str(login.role.label).ljust(width)}  {login.username:<12} {login.password:<18} {login.scope}"
+            )
+        self.stdout.write("")

@@ -1,0 +1,292 @@
+"""Writes on the case file that are not state changes (those are in `workflows.services`)."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm
+
+from documents.uploads import check_upload
+from dossiers.enums import LegalForm, TaxBasis
+from dossiers.identifiers import normalise_rna, normalise_siret
+from dossiers.models import (
+    Commune,
+    Contract,
+    Dossier,
+    Epci,
+    ExpenseLine,
+    FundingLine,
+    Membership,
+    Organisation,
+    Piece,
+    PieceType,
+    ReferenceSequence,
+    RuleSet,
+    Territory,
+    Theme,
+)
+from dossiers.money import round_cents
+from workflows.enums import DossierState, Role
+from workflows.permissions import organisation_ids
+
+EDITABLE_STATES = frozenset({DossierState.DRAFT, DossierState.INCOMPLETE})
+
+
+def role_group(role: Role) -> Group:
+    return Group.objects.get_or_create(name=role.value)[0]
+
+
+# Organisations ------------------------------------------------------------------------------------
+
+
+def organisation_create(
+    *,
+    creator,
+    name: str,
+    legal_form: LegalForm,
+    siret: str | None = None,
+    rna: str | None = None,
+    commune: Commune | None = None,
+    address: str = "",
+    email: str = "",
+    is_demo: bool = False,
+) -> Organisation:
+    """Registers a sponsor organisation (SIRET checked with python-stdnum, RNA for associations) and
+    makes its creator a member with the sponsor role."""
+    siret = normalise_siret(siret) if siret else None
+    rna = normalise_rna(rna) if rna else None
+    if not siret and not rna:
+        raise ValidationError(_("Give the organisation's SIRET (or, for an association, its RNA number)."))
+    if legal_form != LegalForm.ASSOCIATION and not siret:
+        raise ValidationError(_("Only associations may register without a SIRET."))
+    with transaction.atomic():
+        if siret and Organisation.objects.filter(siret=siret).exists():
+            raise ValidationError(
+                _("An organisation with this SIRET is already registered; ask its members to add you.")
+            )
+        organisation = Organisation.objects.create(
+            name=name,
+            legal_form=legal_form,
+            siret=siret,
+            rna=rna,
+            commune=commune,
+            address=address,
+            email=email,
+            is_demo=is_demo,
+        )
+        membership_add(organisation=organisation, user=creator)
+    return organisation
+
+
+def membership_add(*, organisation: Organisation, user) -> Membership:
+    membership, _created = Membership.objects.get_or_create(organisation=organisation, user=user)
+    user.groups.add(role_group(Role.SPONSOR))
+    return membership
+
+
+# Territories --------------------------------------------------------------------------------------
+
+
+def territory_create(
+    *,
+    code: str,
+    name: str,
+    department_id: str,
+    lead_body: str,
+    epci_sirens: list[str],
+    name_is_demo: bool = False,
+) -> Territory:
+    """Creates a territory, its officers' group holding `instruct_territory` on it, and attaches its
+    EPCIs (an EPCI belongs to one territory at most)."""
+    with transaction.atomic():
+        epcis = Epci.objects.select_for_update().filter(siren__in=epci_sirens)
+        taken = [epci.name for epci in epcis if epci.territory_id is not None]
+        if taken:
+            raise ValidationError(_("Already in another territory: %(epcis)s.") % {"epcis": ", ".join(taken)})
+        if len(epcis) != len(set(epci_sirens)):
+            raise ValidationError(_("Unknown EPCI SIREN in %(sirens)s.") % {"sirens": ", ".join(epci_sirens)})
+        group = Group.objects.create(name=f"territory:{code}")
+        territory = Territory.objects.create(
+            code=code,
+            name=name,
+            department_id=department_id,
+            lead_body=lead_body,
+            officers_group=group,
+            name_is_demo=name_is_demo,
+        )
+        assign_perm("dossiers.instruct_territory", group, territory)
+        Epci.objects.filter(siren__in=epci_sirens).update(territory=territory)
+    return territory
+
+
+def territory_assign_officer(*, territory: Territory, user) -> None:
+    """The officer instructs the territory's dossiers from now on (membership of its group)."""
+    user.groups.add(territory.officers_group, role_group(Role.OFFICER))
+
+
+def territory_unassign_officer(*, territory: Territory, user) -> None:
+    user.groups.remove(territory.officers_group)
+
+
+# Rules ---------------------------------------------------------------------------------------------
+
+RULE_FIELDS = (
+    "self_financing_min_rate",
+    "convention_threshold",
+    "de_minimis_cap",
+    "de_minimis_years",
+    "advance_max_rate",
+    "interim_max_rate",
+    "start_delay_months",
+    "completion_delay_months",
+    "extension_months",
+    "completeness_delay_months",
+)
+
+
+def ruleset_publish(*, actor, note: str, **values) -> RuleSet:
+    """Publishes a new version of the rules, starting from the current one with `values` changed.
+    Dossiers already submitted keep the version they were submitted under."""
+    unknown = set(values) - set(RULE_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown rules: {sorted(unknown)}")
+    with transaction.atomic():
+        current = RuleSet.objects.select_for_update().order_by("-version").first()
+        fields = {name: getattr(current, name) for name in RULE_FIELDS} if current else {}
+        fields.update(values)
+        rule_set = RuleSet(version=(current.version + 1) if current else 1, published_by=actor, note=note, **fields)
+        rule_set.full_clean()
+        rule_set.save()
+    return rule_set
+
+
+# Dossiers ------------------------------------------------------------------------------------------
+
+
+def references_allocate(*, year: int, count: int = 1) -> list[str]:
+    """Hands out `count` new references `NA-<year>-<number>`; numbers are never reused."""
+    with transaction.atomic():
+        ReferenceSequence.objects.bulk_create([ReferenceSequence(year=year)], ignore_conflicts=True)
+        sequence = ReferenceSequence.objects.select_for_update().get(year=year)
+        first = sequence.last_number + 1
+        sequence.last_number += count
+        sequence.save(update_fields=["last_number"])
+    return [f"NA-{year}-{number:06d}" for number in range(first, first + count)]
+
+
+def _check_sponsor(actor, organisation_id: int) -> None:
+    if organisation_id not in organisation_ids(actor):
+        raise PermissionDenied(_("You are not a member of this organisation."))
+
+
+def dossier_create(
+    *,
+    actor,
+    organisation: Organisation,
+    contract: Contract,
+    theme: Theme,
+    title: str,
+    object: str,
+    planned_start: date,
+    planned_end: date,
+    requested_amount: Decimal,
+    tax_basis: TaxBasis = TaxBasis.HT,
+    description: str = "",
+    communes: list[Commune] = (),
+) -> Dossier:
+    """A member of the organisation opens a draft under `contract`; it receives its reference now."""
+    _check_sponsor(actor, organisation.pk)
+    with transaction.atomic():
+        dossier = Dossier(
+            reference=references_allocate(year=timezone.localdate().year)[0],
+            organisation=organisation,
+            created_by=actor,
+            contract=contract,
+            territory_id=contract.territory_id,
+            theme=theme,
+            title=title,
+            object=object,
+            description=description,
+            planned_start=planned_start,
+            planned_end=planned_end,
+            requested_amount=round_cents(requested_amount),
+            tax_basis=tax_basis,
+        )
+        dossier.full_clean(exclude=["communes"])
+        dossier.save()
+        dossier.communes.set(communes)
+    return dossier
+
+
+def _editable_dossier(*, dossier: Dossier, actor) -> Dossier:
+    """Locks the dossier for an edit of its content, allowed to its sponsor while it is a draft or
+    incomplete."""
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    _check_sponsor(actor, locked.organisation_id)
+    if locked.state not in EDITABLE_STATES:
+        raise ValidationError(
+            _("The dossier can no longer be edited (state: %(state)s).") % {"state": locked.get_state_display()}
+        )
+    return locked
+
+
+def expense_line_add(*, dossier: Dossier, actor, label: str, amount: Decimal, is_eligible: bool = True) -> ExpenseLine:
+    with transaction.atomic():
+        locked = _editable_dossier(dossier=dossier, actor=actor)
+        line = ExpenseLine(dossier=locked, label=label, amount=round_cents(amount), is_eligible=is_eligible)
+        line.full_clean()
+        line.save()
+    return line
+
+
+def funding_line_add(
+    *,
+    dossier: Dossier,
+    actor,
+    funder_kind: str,
+    amount: Decimal,
+    funder_name: str = "",
+    status: str = "requested",
+) -> FundingLine:
+    with transaction.atomic():
+        locked = _editable_dossier(dossier=dossier, actor=actor)
+        line = FundingLine(
+            dossier=locked,
+            funder_kind=funder_kind,
+            funder_name=funder_name,
+            amount=round_cents(amount),
+            status=status,
+        )
+        line.full_clean()
+        line.save()
+    return line
+
+
+def piece_add(*, dossier: Dossier, actor, piece_type: PieceType, uploaded) -> Piece:
+    """Stores an uploaded piece after checking its content; a refused file leaves the dossier as it was."""
+    checked = check_upload(uploaded)
+    with transaction.atomic():
+        locked = _editable_dossier(dossier=dossier, actor=actor)
+        if not piece_type.applies_to(locked.organisation.legal_form):
+            raise ValidationError(_("This type of piece does not apply to your organisation."))
+        piece = Piece(
+            dossier=locked,
+            piece_type=piece_type,
+            original_name=uploaded.name[:200],
+            content_type=checked.content_type,
+            extension=checked.extension,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by=actor,
+        )
+        piece.file.save(uploaded.name, uploaded, save=False)
+        try:
+            piece.save()
+        except Exception:
+            piece.file.delete(save=False)
+            raise
+    return piece

@@ -1,0 +1,68 @@
+"""One form per transition that needs input; each maps its cleaned data to the service's arguments."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from workflows import services
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+
+
+class OptionalCommentForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
+    )
+
+
+class IncompleteForm(forms.Form):
+    missing = forms.CharField(label=_("What is missing"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+class ReviewForm(OptionalCommentForm):
+    eligible_base = forms.DecimalField(label=_("Eligible base (€)"), max_digits=14, decimal_places=2, min_value=0)
+    proposed_amount = forms.DecimalField(label=_("Proposed amount (€)"), max_digits=14, decimal_places=2, min_value=0)
+    convention_decided = forms.BooleanField(label=_("Require a convention whatever the amount"), required=False)
+
+
+class ApproveForm(OptionalCommentForm):
+    amount = forms.DecimalField(label=_("Amount voted (€)"), max_digits=14, decimal_places=2, min_value=0)
+
+
+class AgreementForm(forms.Form):
+    signed_on = forms.DateField(label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class NoInputForm(forms.Form):
+    pass
+
+
+# transition name → (form class, service)
+ACTIONS = {
+    "submit": (NoInputForm, services.dossier_submit),
+    "resubmit": (NoInputForm, services.dossier_resubmit),
+    "withdraw": (OptionalReasonForm, services.dossier_withdraw),
+    "declare_incomplete": (IncompleteForm, services.dossier_declare_incomplete),
+    "declare_admissible": (OptionalCommentForm, services.dossier_declare_admissible),
+    "declare_inadmissible": (ReasonForm, services.dossier_declare_inadmissible),
+    "start_review": (NoInputForm, services.dossier_start_review),
+    "complete_review": (ReviewForm, services.dossier_complete_review),
+    "schedule": (NoInputForm, services.dossier_schedule),
+    "unschedule": (NoInputForm, services.dossier_unschedule),
+    "defer": (ReasonForm, services.dossier_defer),
+    "approve": (ApproveForm, services.dossier_approve),
+    "reject": (ReasonForm, services.dossier_reject),
+    "notify": (NoInputForm, services.dossier_notify),
+    "sign_agreement": (AgreementForm, services.dossier_sign_agreement),
+    "start_payment": (NoInputForm, services.dossier_start_payment),
+    "mark_paid": (NoInputForm, services.dossier_mark_paid),
+    "close": (OptionalCommentForm, services.dossier_close),
+    "lapse": (OptionalCommentForm, services.dossier_lapse),
+}

@@ -1,0 +1,83 @@
+"""Who is who. Roles are Django groups named after `Role` values; territory scope is the
+django-guardian object permission `instruct_territory`, held by each territory's officers' group."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext as _
+from guardian.shortcuts import get_objects_for_user
+
+from workflows.enums import Role
+from workflows.lifecycle import TransitionSpec
+
+REGION_WIDE_ROLES = frozenset({Role.COMMITTEE_SECRETARY, Role.COMMITTEE_MEMBER, Role.FINANCE})
+
+
+def user_roles(user) -> frozenset[Role]:
+    """The user's roles, cached on the user object for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if not hasattr(user, "_roles_cache"):
+        names = set(user.groups.values_list("name", flat=True))
+        roles = {Role(name) for name in names if name in Role.values}
+        if user.is_superuser:
+            roles.add(Role.ADMINISTRATOR)
+        user._roles_cache = frozenset(roles)
+    return user._roles_cache
+
+
+def is_administrator(user) -> bool:
+    return Role.ADMINISTRATOR in user_roles(user)
+
+
+def officer_territory_ids(user) -> frozenset[int]:
+    """Territories the user instructs, through their territory groups (never global permissions)."""
+    if Role.OFFICER not in user_roles(user):
+        return frozenset()
+    if not hasattr(user, "_territory_ids_cache"):
+        from dossiers.models import Territory
+
+        territories = get_objects_for_user(
+            user,
+            "dossiers.instruct_territory",
+            klass=Territory,
+            with_superuser=False,
+            accept_global_perms=False,
+        )
+        user._territory_ids_cache = frozenset(territories.values_list("id", flat=True))
+    return user._territory_ids_cache
+
+
+def organisation_ids(user) -> frozenset[int]:
+    if Role.SPONSOR not in user_roles(user):
+        return frozenset()
+    if not hasattr(user, "_organisation_ids_cache"):
+        user._organisation_ids_cache = frozenset(user.memberships.values_list("organisation_id", flat=True))
+    return user._organisation_ids_cache
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+    def __bool__(self):
+        return self.allowed
+
+
+def can_fire_transition(user, dossier, spec: TransitionSpec) -> Decision:
+    """Whether `user` may fire `spec` on `dossier` in their role and scope (not whether the state and
+    guards allow it: the service checks those)."""
+    if user is None or isinstance(user, AnonymousUser):
+        return Decision(False, _("You must be logged in."))
+    roles = user_roles(user) & spec.roles
+    for role in roles:
+        if role == Role.ADMINISTRATOR or role in REGION_WIDE_ROLES:
+            return Decision(True)
+        if role == Role.OFFICER and dossier.territory_id in officer_territory_ids(user):
+            return Decision(True)
+        if role == Role.SPONSOR and dossier.organisation_id in organisation_ids(user):
+            return Decision(True)
+    if roles:
+        return Decision(False, _("This dossier is outside your scope (territory or organisation)."))
+    return Decision(False, _("Your role does not allow this action."))
