@@ -129,10 +129,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
+# Locally WhiteNoise serves the apps' static files directly; production serves what collectstatic wrote.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = not PRODUCTION
+if not PRODUCTION:
+    Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
-# Uploaded pieces are private: they are never served by URL, only through views that check access.
-MEDIA_URL = None
+# Uploaded pieces are private: config/urls.py routes nothing under MEDIA_URL; files are only ever
+# sent by views that check the user's access.
+MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
