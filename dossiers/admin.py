@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from dossiers import models
-from dossiers.services import RULE_FIELDS, ruleset_publish
+from dossiers.services import RULE_FIELDS, ruleset_publish, territory_save_new
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -66,6 +66,13 @@ class TerritoryAdmin(GuardedModelAdmin):
     readonly_fields = ["officers_group"]
     inlines = [ContractInline]
 
+    def save_model(self, request, obj, form, change):
+        # Officers are assigned by adding them to the territory's group (and to the "officer" role group).
+        if change:
+            obj.save()
+        else:
+            territory_save_new(territory=obj)
+
 
 class EnvelopeInline(admin.TabularInline):
     model = models.Envelope
@@ -102,29 +109,37 @@ class OrganisationAdmin(admin.ModelAdmin):
     inlines = [MembershipInline, DeMinimisInline]
 
 
-class ExpenseLineInline(admin.TabularInline):
-    model = models.ExpenseLine
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
-
-
-class FundingLineInline(admin.TabularInline):
-    model = models.FundingLine
-    extra = 0
-
-
-class PieceInline(admin.TabularInline):
-    model = models.Piece
-    extra = 0
-    fields = ["piece_type", "original_name", "content_type", "size", "is_checked", "uploaded_at"]
-    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ExpenseLineInline(ReadOnlyInline):
+    model = models.ExpenseLine
+
+
+class FundingLineInline(ReadOnlyInline):
+    model = models.FundingLine
+
+
+class PieceInline(ReadOnlyInline):
+    model = models.Piece
+    fields = ["piece_type", "original_name", "content_type", "size", "is_checked", "uploaded_at"]
+    readonly_fields = fields
+
 
 @admin.register(models.Dossier)
-class DossierAdmin(admin.ModelAdmin):
-    """State and lifecycle data are read-only: they change only through the lifecycle services."""
+class DossierAdmin(ReadOnlyAdmin):
+    """Dossiers are shown in full and never edited here: their content is the sponsor's (through
+    dossiers.services) and their state the lifecycle's (through workflows.services)."""
 
     list_display = [
         "reference",
@@ -139,33 +154,7 @@ class DossierAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "territory"]
     search_fields = ["reference", "title", "organisation__name"]
     date_hierarchy = "created_at"
-    raw_id_fields = ["organisation", "communes"]
-    readonly_fields = [
-        "reference",
-        "state",
-        "state_changed_at",
-        "territory",
-        "created_by",
-        "created_at",
-        "rule_set",
-        "submitted_at",
-        "resubmitted_at",
-        "completeness_decided_on",
-        "eligible_base",
-        "proposed_amount",
-        "convention_decided",
-        "decided_at",
-        "granted_amount",
-        "envelope",
-        "notified_on",
-        "agreement_signed_on",
-        "closed_at",
-    ]
     inlines = [ExpenseLineInline, FundingLineInline, PieceInline]
-
-    def has_add_permission(self, request):
-        # Dossiers are opened by their sponsor (dossiers.services.dossier_create), which gives them a reference.
-        return False
 
 
 @admin.register(models.PieceType)

@@ -92,13 +92,7 @@ def membership_add(*, organisation: Organisation, user) -> Membership:
 
 
 def territory_create(
-    *,
-    code: str,
-    name: str,
-    department_id: str,
-    lead_body: str,
-    epci_sirens: list[str],
-    name_is_demo: bool = False,
+    *, code: str, name: str, department_id: str, lead_body: str, epci_sirens: list[str], name_is_demo: bool = False
 ) -> Territory:
     """Creates a territory, its officers' group holding `instruct_territory` on it, and attaches its
     EPCIs (an EPCI belongs to one territory at most)."""
@@ -109,17 +103,20 @@ def territory_create(
             raise ValidationError(_("Already in another territory: %(epcis)s.") % {"epcis": ", ".join(taken)})
         if len(epcis) != len(set(epci_sirens)):
             raise ValidationError(_("Unknown EPCI SIREN in %(sirens)s.") % {"sirens": ", ".join(epci_sirens)})
-        group = Group.objects.create(name=f"territory:{code}")
-        territory = Territory.objects.create(
-            code=code,
-            name=name,
-            department_id=department_id,
-            lead_body=lead_body,
-            officers_group=group,
-            name_is_demo=name_is_demo,
+        territory = Territory(
+            code=code, name=name, department_id=department_id, lead_body=lead_body, name_is_demo=name_is_demo
         )
-        assign_perm("dossiers.instruct_territory", group, territory)
+        territory_save_new(territory=territory)
         Epci.objects.filter(siren__in=epci_sirens).update(territory=territory)
+    return territory
+
+
+def territory_save_new(*, territory: Territory) -> Territory:
+    """Saves a new territory with its officers' group, which holds `instruct_territory` on it."""
+    with transaction.atomic():
+        territory.officers_group = Group.objects.create(name=f"territory:{territory.code}")
+        territory.save()
+        assign_perm("dossiers.instruct_territory", territory.officers_group, territory)
     return territory
 
 
