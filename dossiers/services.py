@@ -31,9 +31,10 @@ from dossiers.models import (
 )
 from dossiers.money import round_cents
 from workflows.enums import DossierState, Role
-from workflows.permissions import organisation_ids
+from workflows.permissions import officer_territory_ids, organisation_ids, user_roles
 
 EDITABLE_STATES = frozenset({DossierState.DRAFT, DossierState.INCOMPLETE})
+CHECKABLE_STATES = frozenset({DossierState.SUBMITTED, DossierState.ADMISSIBLE, DossierState.UNDER_REVIEW})
 
 
 def role_group(role: Role) -> Group:
@@ -287,3 +288,23 @@ def piece_add(*, dossier: Dossier, actor, piece_type: PieceType, uploaded) -> Pi
             piece.file.delete(save=False)
             raise
     return piece
+
+
+def piece_set_checked(*, piece: Piece, actor, checked: bool = True) -> Piece:
+    """An officer of the dossier's territory (or an administrator) records that a piece was checked,
+    or withdraws that mark, while the dossier's completeness or review is open."""
+    with transaction.atomic():
+        locked = Piece.objects.select_for_update().select_related("dossier").get(pk=piece.pk)
+        roles = user_roles(actor)
+        if Role.ADMINISTRATOR not in roles and locked.dossier.territory_id not in officer_territory_ids(actor):
+            raise PermissionDenied(_("Only the territory's officers check the pieces of its dossiers."))
+        if locked.dossier.state not in CHECKABLE_STATES:
+            raise ValidationError(
+                _("Pieces are checked while the dossier is submitted or under review (state: %(state)s).")
+                % {"state": locked.dossier.get_state_display()}
+            )
+        locked.is_checked = checked
+        locked.checked_by = actor if checked else None
+        locked.checked_at = timezone.now() if checked else None
+        locked.save(update_fields=["is_checked", "checked_by", "checked_at"])
+    return locked

@@ -9,4 +9,5 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("dossiers/<int:pk>/", views.dossier_detail, name="dossier_detail"),
     path("dossiers/<int:pk>/actions/<slug:name>/", views.dossier_transition, name="dossier_transition"),
+    path("dossiers/<int:pk>/pieces/<int:piece_pk>/verification/", views.piece_check, name="piece_check"),
 ]

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -10,10 +11,11 @@ from django_fsm import can_proceed
 from dossiers.models import Dossier
 from dossiers.rules import dossier_financing_plan
 from dossiers.selectors import dossier_get_for_user, dossier_list_for_user
+from dossiers.services import CHECKABLE_STATES, piece_set_checked
 from workflows.enums import DossierState
 from workflows.forms import ACTIONS
 from workflows.lifecycle import TRANSITIONS
-from workflows.permissions import can_fire_transition, user_roles
+from workflows.permissions import can_fire_transition, is_administrator, officer_territory_ids, user_roles
 from workflows.selectors import audit_event_list_for_user
 from workflows.services import TransitionRefused
 
@@ -66,6 +68,8 @@ def dossier_detail(request, pk):
         "communes": dossier.communes.all(),
         "events": audit_event_list_for_user(request.user).filter(dossier=dossier),
         "actions": available_actions(request.user, dossier),
+        "can_check_pieces": dossier.state in CHECKABLE_STATES
+        and (is_administrator(request.user) or dossier.territory_id in officer_territory_ids(request.user)),
     }
     return render(request, "dossiers/detail.html", context)
 
@@ -94,4 +98,18 @@ def dossier_transition(request, pk, name):
         messages.error(request, refusal.message)
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[name].label})
+    return redirect("dossier_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def piece_check(request, pk, piece_pk):
+    dossier = _get_dossier(request, pk)
+    piece = dossier.pieces.filter(pk=piece_pk).first()
+    if piece is None:
+        raise Http404
+    try:
+        piece_set_checked(piece=piece, actor=request.user, checked=request.POST.get("checked") == "1")
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     return redirect("dossier_detail", pk=pk)
