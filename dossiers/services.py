@@ -61,13 +61,21 @@ def organisation_create(
     siret = normalise_siret(siret) if siret else None
     rna = normalise_rna(rna) if rna else None
     if not siret and not rna:
-        raise ValidationError(_("Give the organisation's SIRET (or, for an association, its RNA number)."))
+        raise ValidationError(
+            _("Give the organisation's SIRET (or, for an association, its RNA number)."), code="identifier_missing"
+        )
     if legal_form != LegalForm.ASSOCIATION and not siret:
-        raise ValidationError(_("Only associations may register without a SIRET."))
+        raise ValidationError(_("Only associations may register without a SIRET."), code="siret_required")
     with transaction.atomic():
         if siret and Organisation.objects.filter(siret=siret).exists():
             raise ValidationError(
-                _("An organisation with this SIRET is already registered; ask its members to add you.")
+                _("An organisation with this SIRET is already registered; ask its members to add you."),
+                code="siret_taken",
+            )
+        if rna and Organisation.objects.filter(rna=rna).exists():
+            raise ValidationError(
+                _("An association with this RNA number is already registered; ask its members to add you."),
+                code="rna_taken",
             )
         organisation = Organisation.objects.create(
             name=name,
@@ -214,7 +222,7 @@ def dossier_create(
             requested_amount=round_cents(requested_amount),
             tax_basis=tax_basis,
         )
-        dossier.full_clean(exclude=["communes"])
+        dossier.full_clean(exclude=["communes", "state"])
         dossier.save()
         dossier.communes.set(communes)
     return dossier

@@ -41,7 +41,7 @@ class AuditEvent(models.Model):
     from_state = models.CharField(_("from state"), max_length=20, choices=DossierState.choices)
     to_state = models.CharField(_("to state"), max_length=20, choices=DossierState.choices, blank=True)
     comment = models.TextField(_("comment"), blank=True)
-    reason_code = models.CharField(_("reason code"), max_length=40, blank=True)
+    reason_code = models.CharField(_("reason codes"), max_length=200, blank=True)
     reason = models.TextField(_("reason for the refusal"), blank=True)
     ip_address = models.GenericIPAddressField(_("client IP address"), null=True, blank=True)
 

@@ -159,7 +159,7 @@ def _record_refusal(*, dossier, actor, name, refusal: TransitionRefused, comment
             transition=name,
             from_state=Dossier.objects.filter(pk=dossier.pk).values_list("state", flat=True).get(),
             comment=comment,
-            reason_code=",".join(refusal.codes)[:40],
+            reason_code=",".join(refusal.codes),
             reason=refusal.message,
             ip_address=ip_address,
         )

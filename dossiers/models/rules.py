@@ -12,6 +12,9 @@ class RuleSetQuerySet(models.QuerySet):
     def current(self) -> "RuleSet":
         return self.order_by("-version").first()
 
+    def update(self, **kwargs):
+        raise ValidationError(_("A published rule set cannot be changed; publish a new version instead."))
+
 
 class RuleSet(models.Model):
     """A version of the Region's rules. Versions are never edited: a change publishes a new version

@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("comment", models.TextField(blank=True, verbose_name="comment")),
-                ("reason_code", models.CharField(blank=True, max_length=40, verbose_name="reason code")),
+                ("reason_code", models.CharField(blank=True, max_length=200, verbose_name="reason codes")),
                 ("reason", models.TextField(blank=True, verbose_name="reason for the refusal")),
                 (
                     "ip_address",
