@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class ContractType(models.TextChoices):
     ATTRACTIVITE = "attractivite", _("Attractiveness contract")
-    DYNAMISATION_COHESION = "dynamisation_cohesion", _("Revitalisation and cohesion contract")
+    DYNAMISATION_COHESION = "dynamisation_cohesion", _("Dynamisation and cohesion contract")
     ATTRACTIVITE_SOLIDARITE = "attractivite_solidarite", _("Attractiveness and solidarity contract")
     DEVELOPPEMENT_TRANSITIONS = "developpement_transitions", _("Development and transitions contract")
 
@@ -73,7 +73,7 @@ class FundingStatus(models.TextChoices):
 
 
 class SelfFinancingExemption(models.TextChoices):
-    NONE = "", _("None")
+    NONE = "", _("No exemption")
     LISTED_MONUMENT = "listed_monument", _("Listed or registered historic monument")
     DISASTER = "disaster", _("Repair of damage caused by a natural disaster")
     PREFECT_WAIVER = "prefect_waiver", _("Waiver granted by the prefect")

@@ -15,9 +15,10 @@ from workflows.enums import COMMITTEE_STATES, FINANCE_STATES, Role
 from workflows.permissions import is_administrator, officer_territory_ids, organisation_ids, user_roles
 
 
-def _dossier_scope(user) -> Q | None:
-    """The filter of the dossiers `user` may see; None when everything is visible."""
-    roles = user_roles(user)
+def _dossier_scope(user, roles: frozenset[Role] | None = None) -> Q | None:
+    """The filter of the dossiers `user` may see in `roles` (all their roles by default); None when
+    everything is visible."""
+    roles = user_roles(user) if roles is None else roles & user_roles(user)
     if Role.ADMINISTRATOR in roles:
         return None
     scope = Q(pk__in=[])
@@ -32,8 +33,10 @@ def _dossier_scope(user) -> Q | None:
     return scope
 
 
-def dossier_list_for_user(user) -> QuerySet[Dossier]:
-    scope = _dossier_scope(user)
+def dossier_list_for_user(user, *, staff_only: bool = False) -> QuerySet[Dossier]:
+    """The dossiers `user` may see; with `staff_only`, only those they see as the Region's staff (not
+    as a sponsor)."""
+    scope = _dossier_scope(user, frozenset(Role) - {Role.SPONSOR} if staff_only else None)
     dossiers = Dossier.objects.all() if scope is None else Dossier.objects.filter(scope)
     return dossiers.select_related("organisation", "territory", "contract", "theme")
 

@@ -111,7 +111,8 @@ def territory_create(
         if taken:
             raise ValidationError(_("Already in another territory: %(epcis)s.") % {"epcis": ", ".join(taken)})
         if len(epcis) != len(set(epci_sirens)):
-            raise ValidationError(_("Unknown EPCI SIREN in %(sirens)s.") % {"sirens": ", ".join(epci_sirens)})
+            unknown = sorted(set(epci_sirens) - {epci.siren for epci in epcis})
+            raise ValidationError(_("Unknown EPCI SIREN: %(sirens)s.") % {"sirens": ", ".join(unknown)})
         territory = Territory(
             code=code, name=name, department_id=department_id, lead_body=lead_body, name_is_demo=name_is_demo
         )

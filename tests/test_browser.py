@@ -31,13 +31,21 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(django_db_setup, django_db_blocker):
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself are
     # synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Once the loop runs, Django hands this thread new connection wrappers: carry over the data that
+    # serialized rollback restores after each test (it lives on the wrapper made at setup).
+    with django_db_blocker.unblock():
+        serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()

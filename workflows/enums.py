@@ -14,7 +14,7 @@ class DossierState(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     NOTIFIED = "notified", _("Notified")
-    AGREEMENT_SIGNED = "agreement_signed", _("Agreement signed")
+    AGREEMENT_SIGNED = "agreement_signed", _("Convention signed")
     IN_PAYMENT = "in_payment", _("In payment")
     PAID = "paid", _("Paid")
     CLOSED = "closed", _("Closed")

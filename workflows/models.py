@@ -17,13 +17,21 @@ class AuditEventQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("Audit events are append-only.")
 
+    def bulk_create(self, objs, *args, update_conflicts=False, **kwargs):
+        if update_conflicts:
+            raise AppendOnlyError("Audit events are append-only.")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, *args, **kwargs):
+        raise AppendOnlyError("Audit events are append-only.")
+
 
 class AuditEvent(models.Model):
     """One transition of a dossier, or one refused attempt at one. Append-only: the application
     refuses updates and deletes, and on PostgreSQL a trigger makes the database refuse them too
     (migration 0002)."""
 
-    created_at = models.DateTimeField(_("at (UTC)"), default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
     kind = models.CharField(_("kind"), max_length=12, choices=AuditKind.choices)
     dossier = models.ForeignKey(
         "dossiers.Dossier", on_delete=models.PROTECT, related_name="audit_events", verbose_name=_("dossier")
@@ -66,7 +74,16 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("Audit events are append-only.")
+        # Always an INSERT: an instance carrying an existing primary key fails instead of overwriting.
+        kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Audit events are append-only.")
+
+    @property
+    def transition_label(self):
+        from workflows.lifecycle import TRANSITIONS
+
+        spec = TRANSITIONS.get(self.transition)
+        return spec.label if spec else self.transition

@@ -247,7 +247,7 @@ def submission_problems(dossier: Dossier, rule_set: RuleSet, today: date) -> lis
         )
     communes = list(dossier.communes.values_list("epci__territory_id", flat=True))
     if not communes:
-        problems.append(Problem("no_commune", _("Say in which commune(s) the project takes place.")))
+        problems.append(Problem("no_commune", _("Give the commune(s) where the project takes place.")))
     elif any(territory_id != dossier.territory_id for territory_id in communes):
         problems.append(
             Problem(

@@ -81,8 +81,8 @@ class DeMinimisDeclaration(models.Model):
 
     class Meta:
         ordering = ["-granted_on"]
-        verbose_name = _("declared de minimis aid")
-        verbose_name_plural = _("declared de minimis aid")
+        verbose_name = _("de minimis aid declaration")
+        verbose_name_plural = _("de minimis aid declarations")
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="de_minimis_amount_positive")]
 
     def __str__(self):
