@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.db import connection
+from pytest_django.plugin import blocking_manager_key
 
 from tests import factories
 from workflows.enums import Role
@@ -57,3 +58,34 @@ def vendor():
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _flushed_serialized_data(item) -> bool:
+    """Whether the test ran in a transactional test case with `serialized_rollback` (not skipped)."""
+    marker = item.get_closest_marker("django_db")
+    ran = "_django_db_helper" in (getattr(item, "funcargs", None) or {})
+    return (
+        ran
+        and marker is not None
+        and bool(marker.kwargs.get("transaction") and marker.kwargs.get("serialized_rollback"))
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A `transaction=True` test ends with a flush that empties every table. With
+    `serialized_rollback=True`, Django reloads the rows the migrations created (rule set version 1,
+    themes, piece types, role groups, content types, permissions) before the test but not after it, so
+    a later transactional test would find them gone. Reload them once the flush is done, leaving the
+    database as the migrations left it."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is not None and _flushed_serialized_data(item):
+            from django.db import connections
+
+            with item.config.stash[blocking_manager_key].unblock():
+                for alias in connections:
+                    contents = getattr(connections[alias], "_test_serialized_contents", None)
+                    if contents:
+                        connections[alias].creation.deserialize_db_from_string(contents)

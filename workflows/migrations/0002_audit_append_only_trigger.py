@@ -25,14 +25,15 @@ DROP FUNCTION IF EXISTS workflows_auditevent_append_only();
 """
 
 
+# params=None: the SQL is sent as written (RAISE's "%" must not be read as a query placeholder).
 def create(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
+        schema_editor.execute(CREATE, params=None)
 
 
 def drop(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        schema_editor.execute(DROP, params=None)
 
 
 class Migration(migrations.Migration):
