@@ -6,7 +6,7 @@ from dossiers import models
 from dossiers.services import RULE_FIELDS, ruleset_publish, territory_save_new
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyMixin:
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -15,6 +15,10 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    pass
 
 
 @admin.register(models.Department)
@@ -109,17 +113,8 @@ class OrganisationAdmin(admin.ModelAdmin):
     inlines = [MembershipInline, DeMinimisInline]
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ExpenseLineInline(ReadOnlyInline):

@@ -8,6 +8,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
+from django.forms.models import model_to_dict
 from django.utils import timezone
 from stdnum import luhn
 
@@ -249,3 +250,15 @@ def make_dossier(state: str = S.DRAFT, *, notified_days_ago: int = 30, conventio
         fields["notified_on"] = timezone.localdate() - timedelta(days=notified_days_ago)
     models.Dossier.objects.filter(pk=dossier.pk).update(state=state, **fields)
     return models.Dossier.objects.get(pk=dossier.pk)
+
+
+def snapshot(dossier_id):
+    """Everything a refused action must leave as it was: the dossier's row, its communes, lines and pieces."""
+    dossier = models.Dossier.objects.get(pk=dossier_id)
+    return (
+        model_to_dict(dossier, fields=[f.name for f in models.Dossier._meta.concrete_fields] + ["communes"]),
+        dossier.state,
+        list(dossier.expense_lines.values()),
+        list(dossier.funding_lines.values()),
+        list(dossier.pieces.values()),
+    )

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 
 from dossiers.enums import FunderKind
 from dossiers.models import Dossier
-from tests.factories import make_dossier, make_draft, make_user
+from tests.factories import make_dossier, make_draft, make_user, snapshot
 from workflows import hooks, services
 from workflows.enums import AuditKind, DossierState, Role
 from workflows.models import AppendOnlyError, AuditEvent
@@ -25,11 +25,6 @@ ON_SQLITE = connection.vendor != "postgresql"  # PostgreSQL's trigger (migration
 
 class Rollback(Exception):
     pass
-
-
-def snapshot(dossier):
-    fresh = Dossier.objects.get(pk=dossier.pk)
-    return model_to_dict(fresh, fields=[f.name for f in Dossier._meta.concrete_fields]), fresh.state
 
 
 @pytest.fixture
@@ -104,7 +99,7 @@ def test_a_refusal_writes_one_refusal_event_with_its_reason_and_changes_nothing_
     submitted, django_capture_on_commit_callbacks, mailoutbox
 ):
     sponsor = submitted.created_by
-    before = snapshot(submitted)
+    before = snapshot(submitted.pk)
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
@@ -126,7 +121,7 @@ def test_a_refusal_writes_one_refusal_event_with_its_reason_and_changes_nothing_
     assert event.comment == "Je me déclare recevable"
     assert event.ip_address == "198.51.100.4"
     assert event.created_at.utcoffset() == timedelta(0)
-    assert snapshot(submitted) == before
+    assert snapshot(submitted.pk) == before
     assert callbacks == []
     assert mailoutbox == []
 

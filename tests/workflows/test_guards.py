@@ -15,7 +15,15 @@ from dossiers.enums import ContractStatus, FunderKind, LegalForm
 from dossiers.models import Commune, Contract, Dossier, Envelope, ExpenseLine, FundingLine, Piece, PieceType
 from dossiers.money import add_months
 from dossiers.services import ruleset_publish
-from tests.factories import ContractFactory, EnvelopeFactory, OrganisationFactory, make_dossier, make_draft, make_user
+from tests.factories import (
+    ContractFactory,
+    EnvelopeFactory,
+    OrganisationFactory,
+    make_dossier,
+    make_draft,
+    make_user,
+    snapshot,
+)
 from workflows import services
 from workflows.enums import AuditKind, DossierState, Role
 from workflows.models import AuditEvent
@@ -24,17 +32,6 @@ from workflows.services import RefusalCategory, TransitionRefused, envelope_comm
 S = DossierState
 D = Decimal
 pytestmark = pytest.mark.django_db
-
-
-def snapshot(dossier_id):
-    dossier = Dossier.objects.get(pk=dossier_id)
-    return (
-        model_to_dict(dossier, fields=[f.name for f in Dossier._meta.concrete_fields] + ["communes"]),
-        dossier.state,
-        list(dossier.expense_lines.values()),
-        list(dossier.funding_lines.values()),
-        list(dossier.pieces.values()),
-    )
 
 
 def assert_refused(service, *, dossier, code, **kwargs) -> TransitionRefused:

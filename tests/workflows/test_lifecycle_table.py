@@ -5,11 +5,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from dossiers.models import Dossier
-from tests.factories import EnvelopeFactory, make_dossier, make_user
+from tests.factories import EnvelopeFactory, make_dossier, make_user, snapshot
 from workflows import services
 from workflows.enums import AuditKind, DossierState, Role
 from workflows.lifecycle import TRANSITIONS
@@ -48,17 +47,6 @@ def test_lifecycle_table_matches_the_fsm():
     assert {t.name for t in FSM_TRANSITIONS} == set(TRANSITIONS)
     reachable = {DossierState.DRAFT} | {t.target for t in FSM_TRANSITIONS}
     assert reachable == set(DossierState.values)
-
-
-def snapshot(dossier_id):
-    dossier = Dossier.objects.get(pk=dossier_id)
-    return (
-        model_to_dict(dossier, fields=[f.name for f in Dossier._meta.concrete_fields] + ["communes"]),
-        dossier.state,
-        list(dossier.expense_lines.values()),
-        list(dossier.funding_lines.values()),
-        list(dossier.pieces.values()),
-    )
 
 
 @pytest.mark.django_db
