@@ -37,9 +37,9 @@ def main(port: int) -> int:
             print(f"FAIL: expected 6 printed logins, found {logins}")
             return 1
         for username, password, _scope in logins:
-            status, body = log_in(base, username, password)
-            if status != 200 or ("Log out" not in body and "Déconnexion" not in body):
-                print(f"FAIL: login {username} did not reach the home page (status {status})")
+            status, url, body = log_in(base, username, password)
+            if status != 200 or url != f"{base}/" or 'class="who"' not in body:
+                print(f"FAIL: login {username} did not reach the home page (status {status}, {url})")
                 return 1
             print(f"ok: {username} logged in")
         return 0
@@ -62,7 +62,7 @@ def wait_for(url: str, server: subprocess.Popen, timeout: int) -> bool:
     return False
 
 
-def log_in(base: str, username: str, password: str) -> tuple[int, str]:
+def log_in(base: str, username: str, password: str) -> tuple[int, str, str]:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     opener.open(f"{base}/connexion/").read()
@@ -71,7 +71,7 @@ def log_in(base: str, username: str, password: str) -> tuple[int, str]:
     login_url = f"{base}/connexion/"
     request = urllib.request.Request(login_url, data=data.encode(), headers={"Referer": login_url})
     with opener.open(request) as response:
-        return response.status, response.read().decode()
+        return response.status, response.geturl(), response.read().decode()
 
 
 if __name__ == "__main__":
