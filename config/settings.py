@@ -48,9 +48,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "guardian",
     "django_tasks_db",
+    "viewflow",
+    "viewflow.workflow",
     "dossiers",
     "workflows",
     "documents",
+    "messaging",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "viewflow.middleware.SiteMiddleware",
+    "viewflow.middleware.HotwireTurboMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -80,6 +86,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "messaging.context_processors.unread_notifications",
+                "dossiers.context_processors.spaces",
             ],
         },
     },
@@ -170,6 +178,8 @@ MAILERS = {
         else {},
     }
 }
+# The public address of the site, for the links in e-mails (sent by tasks, outside any request).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Contrats de territoire <ne-pas-repondre@localhost>")
 
 # django.tasks: immediate locally and in tests; production runs the database backend with workers

@@ -2,11 +2,16 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from workflows.frontend import site
+
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("region/", site.urls),
+    path("", include("portal.urls")),
+    path("", include("messaging.urls")),
     path("", include("dossiers.urls")),
     prefix_default_language=False,
 )

@@ -51,10 +51,12 @@ from dossiers.services import (
     territory_create,
 )
 from workflows.enums import COMMITTED_STATES, AuditKind, DossierState, Role
-from workflows.models import AuditEvent
+from workflows.instruction import opinion_service_add_member, opinion_service_create
+from workflows.models import AuditEvent, OpinionService
 
 S = DossierState
 DEMO_OFFICER_TERRITORY = "pays-basque"
+INSTRUCTION_STATES = (S.SUBMITTED, S.INCOMPLETE, S.ADMISSIBLE, S.UNDER_REVIEW)
 CHUNK = 5000
 
 
@@ -136,8 +138,10 @@ def seed_logins() -> list[DemoLogin]:
         (Role.COMMITTEE_SECRETARY, "secretariat", "Sacha", "Secrétariat", "Commission permanente"),
         (Role.COMMITTEE_MEMBER, "elu", "Claude", "Élu", "Commission permanente"),
         (Role.FINANCE, "finances", "Morgan", "Finances", "Région"),
+        (Role.ADVISER, "avis", "Yannick", "Avis", DEMO_ADVISER_SERVICE[1]),
         (Role.ADMINISTRATOR, "admin", "Alix", "Administrateur", "Région"),
     ]
+    services = seed_opinion_services()
     logins = []
     for role, username, first, last, scope in specs:
         user, _ = User.objects.get_or_create(username=username)
@@ -152,8 +156,56 @@ def seed_logins() -> list[DemoLogin]:
             membership_add(organisation=sponsor_org, user=user)
         if role == Role.OFFICER:
             territory_assign_officer(territory=officer_territory, user=user)
+        if role == Role.ADVISER:
+            opinion_service_add_member(service=services[DEMO_ADVISER_SERVICE[0]], user=user)
         logins.append(DemoLogin(role, username, password, f"{first} {last}", scope))
     return logins
+
+
+OPINION_SERVICES = [
+    ("economie", "Direction de l'économie"),
+    ("tourisme", "Direction du tourisme"),
+    ("environnement", "Direction de l'environnement"),
+    ("sante", "Agence régionale de santé (partenaire)"),
+    ("juridique", "Service juridique"),
+]
+DEMO_ADVISER_SERVICE = OPINION_SERVICES[1]
+
+
+def seed_opinion_services() -> dict[str, OpinionService]:
+    existing = {service.code: service for service in OpinionService.objects.all()}
+    for code, name in OPINION_SERVICES:
+        if code not in existing:
+            existing[code] = opinion_service_create(code=code, name=name)
+    return existing
+
+
+def seed_territory_officers() -> None:
+    """One officer per territory (without a usable password) besides the demonstration login, so that
+    every territory's queue has someone to work it."""
+    User = get_user_model()
+    for territory in Territory.objects.filter(officers_group__user__isnull=True).distinct():
+        user, _ = User.objects.get_or_create(
+            username=f"instructeur-{territory.code}"[:150],
+            defaults={"first_name": "Instructeur", "last_name": territory.name[:150], "password": "!"},
+        )
+        territory_assign_officer(territory=territory, user=user)
+
+
+def seed_instructions() -> int:
+    """Gives the demonstration dossiers in instruction their process and open tasks."""
+    from workflows.processes import backfill_instruction
+
+    officers = {}
+    started = 0
+    dossiers = Dossier.objects.filter(organisation__is_demo=True, state__in=INSTRUCTION_STATES).order_by("pk")
+    for dossier in dossiers.iterator(chunk_size=500):
+        if dossier.territory_id not in officers:
+            officers[dossier.territory_id] = (
+                get_user_model().objects.filter(groups__territory=dossier.territory_id).order_by("pk").first()
+            )
+        started += backfill_instruction(dossier, officers[dossier.territory_id]) is not None
+    return started
 
 
 def _demo_sponsor_organisation(territory: Territory) -> Organisation:

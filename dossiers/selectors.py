@@ -5,14 +5,21 @@
 - officers see the dossiers of the territories they instruct (django-guardian permission on the
   territory, then a plain `territory_id IN (...)` filter: no per-dossier permission rows);
 - the committee secretary and members see the dossiers from review to decision onwards;
-- finance officers see the dossiers that hold a commitment.
+- finance officers see the dossiers that hold a commitment;
+- consulted services see the dossiers on which their opinion was asked.
 """
 
 from django.db.models import Q, QuerySet
 
 from dossiers.models import Dossier, Organisation, Territory
 from workflows.enums import COMMITTEE_STATES, FINANCE_STATES, Role
-from workflows.permissions import is_administrator, officer_territory_ids, organisation_ids, user_roles
+from workflows.permissions import (
+    is_administrator,
+    officer_territory_ids,
+    organisation_ids,
+    service_ids,
+    user_roles,
+)
 
 
 def _dossier_scope(user, roles: frozenset[Role] | None = None) -> Q | None:
@@ -30,6 +37,10 @@ def _dossier_scope(user, roles: frozenset[Role] | None = None) -> Q | None:
         scope |= Q(state__in=COMMITTEE_STATES)
     if Role.FINANCE in roles:
         scope |= Q(state__in=FINANCE_STATES)
+    if Role.ADVISER in roles:
+        from workflows.models import Opinion
+
+        scope |= Q(pk__in=Opinion.objects.filter(service_id__in=service_ids(user)).values("dossier_id"))
     return scope
 
 

@@ -229,7 +229,7 @@ def dossier_create(
     return dossier
 
 
-def _editable_dossier(*, dossier: Dossier, actor) -> Dossier:
+def dossier_lock_for_edit(*, dossier: Dossier, actor) -> Dossier:
     """Locks the dossier for an edit of its content, allowed to its sponsor while it is a draft or
     incomplete."""
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
@@ -243,7 +243,7 @@ def _editable_dossier(*, dossier: Dossier, actor) -> Dossier:
 
 def expense_line_add(*, dossier: Dossier, actor, label: str, amount: Decimal, is_eligible: bool = True) -> ExpenseLine:
     with transaction.atomic():
-        locked = _editable_dossier(dossier=dossier, actor=actor)
+        locked = dossier_lock_for_edit(dossier=dossier, actor=actor)
         line = ExpenseLine(dossier=locked, label=label, amount=round_cents(amount), is_eligible=is_eligible)
         line.full_clean()
         line.save()
@@ -260,7 +260,7 @@ def funding_line_add(
     status: str = "requested",
 ) -> FundingLine:
     with transaction.atomic():
-        locked = _editable_dossier(dossier=dossier, actor=actor)
+        locked = dossier_lock_for_edit(dossier=dossier, actor=actor)
         line = FundingLine(
             dossier=locked,
             funder_kind=funder_kind,
@@ -277,7 +277,7 @@ def piece_add(*, dossier: Dossier, actor, piece_type: PieceType, uploaded) -> Pi
     """Stores an uploaded piece after checking its content; a refused file leaves the dossier as it was."""
     checked = check_upload(uploaded)
     with transaction.atomic():
-        locked = _editable_dossier(dossier=dossier, actor=actor)
+        locked = dossier_lock_for_edit(dossier=dossier, actor=actor)
         if not piece_type.applies_to(locked.organisation.legal_form):
             raise ValidationError(_("This type of piece does not apply to your organisation."))
         piece = Piece(

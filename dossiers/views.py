@@ -1,25 +1,25 @@
+"""Entry points shared by every role: the home page and the dossier's address route each person to
+their space (the sponsor portal or the staff's instruction site); the lifecycle's actions outside the
+instruction process, and the check of pieces, are posted here from the staff's dossier page."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from dossiers.models import Dossier
-from dossiers.rules import dossier_financing_plan
 from dossiers.selectors import dossier_get_for_user, dossier_list_for_user
-from dossiers.services import CHECKABLE_STATES, piece_set_checked
-from workflows.enums import DossierState
+from dossiers.services import piece_set_checked
+from workflows.enums import Role
 from workflows.forms import ACTIONS
 from workflows.lifecycle import TRANSITIONS
-from workflows.permissions import can_fire_transition, is_administrator, officer_territory_ids, user_roles
-from workflows.selectors import audit_event_list_for_user
+from workflows.permissions import can_fire_transition, user_roles
 from workflows.services import TransitionRefused
-
-PAGE_SIZE = 50
 
 
 def _get_dossier(request, pk) -> Dossier:
@@ -29,49 +29,41 @@ def _get_dossier(request, pk) -> Dossier:
         raise Http404(_("No such dossier, or it is outside your scope.")) from None
 
 
+def is_staff_member(user) -> bool:
+    return bool(user_roles(user) - {Role.SPONSOR})
+
+
 @login_required
 def home(request):
-    dossiers = dossier_list_for_user(request.user).order_by("-created_at", "-pk")
-    state = request.GET.get("state", "")
-    if state in DossierState.values:
-        dossiers = dossiers.filter(state=state)
-    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "dossiers/home.html",
-        {
-            "page": page,
-            "states": DossierState.choices,
-            "state": state,
-            "roles": sorted(user_roles(request.user)),
-        },
-    )
-
-
-def available_actions(user, dossier):
-    return [
-        (spec, ACTIONS[name][0]())
-        for name, spec in TRANSITIONS.items()
-        if can_proceed(getattr(dossier, name)) and can_fire_transition(user, dossier, spec)
-    ]
+    """The Region's staff land on the instruction site, everyone else in the sponsor portal."""
+    return redirect("instruction:index" if is_staff_member(request.user) else "portal:home")
 
 
 @login_required
 def dossier_detail(request, pk):
-    dossier = _get_dossier(request, pk)
-    context = {
-        "dossier": dossier,
-        "plan": dossier_financing_plan(dossier),
-        "expense_lines": dossier.expense_lines.all(),
-        "funding_lines": dossier.funding_lines.all(),
-        "pieces": dossier.pieces.select_related("piece_type"),
-        "communes": dossier.communes.all(),
-        "events": audit_event_list_for_user(request.user).filter(dossier=dossier),
-        "actions": available_actions(request.user, dossier),
-        "can_check_pieces": dossier.state in CHECKABLE_STATES
-        and (is_administrator(request.user) or dossier.territory_id in officer_territory_ids(request.user)),
-    }
-    return render(request, "dossiers/detail.html", context)
+    """A dossier's address for everyone (e-mails and notifications link here): the staff's dossier
+    page for those who see it as staff, the sponsor's page for its sponsors, 404 otherwise."""
+    user = request.user
+    if is_staff_member(user) and dossier_list_for_user(user, staff_only=True).filter(pk=pk).exists():
+        return redirect("instruction:dossier_page", pk=pk)
+    _get_dossier(request, pk)
+    return redirect("portal:dossier_detail", pk=pk)
+
+
+def _back(request, pk):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("dossier_detail", pk=pk)
+
+
+def available_actions(user, dossier):
+    """The lifecycle's actions outside the instruction process that `user` may fire now."""
+    return [
+        (spec, ACTIONS[name][0]())
+        for name, spec in TRANSITIONS.items()
+        if name in ACTIONS and can_proceed(getattr(dossier, name)) and can_fire_transition(user, dossier, spec)
+    ]
 
 
 @login_required
@@ -86,19 +78,14 @@ def dossier_transition(request, pk, name):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect("dossier_detail", pk=pk)
+        return _back(request, pk)
     try:
-        service(
-            dossier=dossier,
-            actor=request.user,
-            ip_address=request.META.get("REMOTE_ADDR"),
-            **form.cleaned_data,
-        )
+        service(dossier=dossier, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"), **form.cleaned_data)
     except TransitionRefused as refusal:
         messages.error(request, refusal.message)
     else:
         messages.success(request, _("Done: %(action)s.") % {"action": TRANSITIONS[name].label})
-    return redirect("dossier_detail", pk=pk)
+    return _back(request, pk)
 
 
 @login_required
@@ -112,4 +99,4 @@ def piece_check(request, pk, piece_pk):
         piece_set_checked(piece=piece, actor=request.user, checked=request.POST.get("checked") == "1")
     except (PermissionDenied, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    return redirect("dossier_detail", pk=pk)
+    return _back(request, pk)

@@ -1,7 +1,8 @@
-"""Times the dossier list (home page) per demo login on an already seeded database.
+"""Times the lists people work from, per demo login, on an already seeded database: the staff's dossier
+list, queue and inbox, the sponsor's home.
 
 Usage: DATABASE_URL=... python scripts/bench_home.py [repeats]
-Prints, per login, the median and worst time of the page and its number of queries.
+Prints, per page and login, the median and worst time and the number of queries.
 """
 
 import os
@@ -29,20 +30,29 @@ def main(repeats: int) -> None:
     setup_test_environment()
     settings.DEBUG = True  # records the queries
     print(f"{Dossier.objects.count()} dossiers, {connection.vendor}")
-    for username in ["instructeur", "porteur", "secretariat", "finances", "admin"]:
+    pages = [
+        ("instructeur", "/region/instruction/dossiers/"),
+        ("instructeur", "/region/instruction/queue/"),
+        ("instructeur", "/region/instruction/inbox/"),
+        ("porteur", "/porteur/"),
+        ("secretariat", "/region/instruction/dossiers/"),
+        ("finances", "/region/instruction/dossiers/"),
+        ("admin", "/region/instruction/dossiers/"),
+    ]
+    for username, url in pages:
         client = Client()
         client.force_login(get_user_model().objects.get(username=username))
         timings, queries = [], 0
         for _ in range(repeats):
             reset_queries()
             started = time.perf_counter()
-            response = client.get("/")
+            response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
             queries = len(connection.queries)
-            assert response.status_code == 200
+            assert response.status_code == 200, (url, response.status_code)
         print(
-            f"{username:<12} median {statistics.median(timings):6.1f} ms  worst {max(timings):6.1f} ms  "
-            f"{queries} queries"
+            f"{username:<12} {url:<32} median {statistics.median(timings):6.1f} ms  "
+            f"worst {max(timings):6.1f} ms  {queries} queries"
         )
 
 

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+EXPECTED_LOGINS = 7  # one per role of workflows.enums.Role
 LOGIN_LINE = re.compile(r"^\s+.+?\s{2,}(\S+)\s+(\S+-demo)\s+(.+)$")
 
 
@@ -33,13 +34,14 @@ def main(port: int) -> int:
             print("FAIL: the login page was never served")
             return 1
         logins = [m.groups() for m in map(LOGIN_LINE.match, log_path.read_text().splitlines()) if m]
-        if len(logins) != 6:
-            print(f"FAIL: expected 6 printed logins, found {logins}")
+        if len(logins) != EXPECTED_LOGINS:
+            print(f"FAIL: expected {EXPECTED_LOGINS} printed logins (one per role), found {logins}")
             return 1
         for username, password, _scope in logins:
             status, url, body = log_in(base, username, password)
-            if status != 200 or url != f"{base}/" or 'class="who"' not in body:
-                print(f"FAIL: login {username} did not reach the home page (status {status}, {url})")
+            space = f"{base}/porteur/" if username == "porteur" else f"{base}/region/instruction/"
+            if status != 200 or url != space or 'action="/deconnexion/"' not in body:
+                print(f"FAIL: login {username} did not reach their space {space} (status {status}, {url})")
                 return 1
             print(f"ok: {username} logged in")
         return 0

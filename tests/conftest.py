@@ -5,6 +5,7 @@ from django.db import connection
 from pytest_django.plugin import blocking_manager_key
 
 from tests import factories
+from tests.browser import browser, page  # noqa: F401  (fixtures of the browser tests)
 from workflows.enums import Role
 
 

@@ -1,5 +1,5 @@
-"""The web pages through Django's test client: login, the scoped list and dossier page, transitions by
-POST only, translated and escaped output."""
+"""The web pages through Django's test client: login, each role routed to its space, the staff's scoped
+dossier list and dossier page, transitions by POST only, translated and escaped output."""
 
 import gettext as gettext_module
 import re
@@ -20,6 +20,7 @@ from dossiers.models import Dossier
 from tests.factories import ContractFactory, EnvelopeFactory, make_dossier, make_user
 from workflows import services
 from workflows.enums import AuditKind, DossierState, Role
+from workflows.forms import INSTRUCTION_TRANSITIONS
 from workflows.lifecycle import TRANSITIONS
 from workflows.models import AuditEvent
 
@@ -34,6 +35,14 @@ def transition_url(dossier, name):
 
 def detail_url(dossier):
     return reverse("dossier_detail", args=[dossier.pk])
+
+
+def page_url(dossier):
+    """The staff's dossier page, where `detail_url` sends the Region's staff."""
+    return reverse("instruction:dossier_page", args=[dossier.pk])
+
+
+LIST_URL = "/region/instruction/dossiers/"
 
 
 def error_messages(response):
@@ -115,29 +124,55 @@ def test_anonymous_visitors_cannot_reach_a_dossier_or_fire_a_transition(client, 
 
 
 @pytest.mark.django_db
-def test_an_officers_home_lists_only_their_territorys_dossiers(officer_client, contract, other_contract):
+@pytest.mark.parametrize(
+    ("role", "space"),
+    [
+        (Role.SPONSOR, "/porteur/"),
+        (Role.OFFICER, "/region/instruction/"),
+        (Role.COMMITTEE_SECRETARY, "/region/instruction/"),
+        (Role.FINANCE, "/region/instruction/"),
+        (Role.ADMINISTRATOR, "/region/instruction/"),
+    ],
+)
+def test_the_home_page_sends_each_role_to_its_space(client, role, space):
+    client.force_login(make_user(role))
+
+    assert client.get(reverse("home")).url == space
+
+
+@pytest.mark.django_db
+def test_a_dossiers_address_opens_the_staff_page_or_the_sponsor_page(client, officer, contract):
+    dossier = make_dossier(S.SUBMITTED, contract=contract)
+    client.force_login(officer)
+    assert client.get(detail_url(dossier)).url == page_url(dossier)
+    client.force_login(dossier.created_by)
+    assert client.get(detail_url(dossier)).url == reverse("portal:dossier_detail", args=[dossier.pk])
+
+
+@pytest.mark.django_db
+def test_an_officers_dossier_list_shows_only_their_territorys_dossiers(officer_client, contract, other_contract):
     mine = [make_dossier(state, contract=contract) for state in (S.DRAFT, S.SUBMITTED, S.APPROVED)]
     theirs = [make_dossier(state, contract=other_contract) for state in (S.DRAFT, S.SUBMITTED, S.APPROVED)]
 
-    response = officer_client.get(reverse("home"))
+    response = officer_client.get(LIST_URL)
 
     assert response.status_code == 200
     html = response.content.decode()
     assert all(dossier.reference in html for dossier in mine)
     assert not any(dossier.reference in html for dossier in theirs)
     assert other_contract.territory.name not in html
-    assert [d.pk for d in response.context["page"]] == [d.pk for d in reversed(mine)]
+    assert [d.pk for d in response.context["page_obj"]] == [d.pk for d in reversed(mine)]
 
 
 @pytest.mark.django_db
-def test_the_home_page_runs_the_same_number_of_queries_for_3_or_30_dossiers(officer_client, contract, officer):
+def test_the_dossier_list_runs_the_same_number_of_queries_for_3_or_30_dossiers(officer_client, contract, officer):
     states = [S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.APPROVED, S.IN_PAYMENT]
 
     def queries_for_home():
         with CaptureQueriesContext(connection) as queries:
-            response = officer_client.get(reverse("home"))
+            response = officer_client.get(LIST_URL)
         assert response.status_code == 200
-        return len(response.context["page"]), len(queries)
+        return len(response.context["page_obj"]), len(queries)
 
     for index in range(3):
         make_dossier(states[index % len(states)], contract=contract, pieces=False)
@@ -155,6 +190,7 @@ def test_another_territorys_dossier_is_not_found_rather_than_forbidden(officer_c
     dossier = make_dossier(S.SUBMITTED, contract=other_contract)
 
     assert officer_client.get(detail_url(dossier)).status_code == 404
+    assert officer_client.get(page_url(dossier)).status_code == 404
     assert officer_client.post(transition_url(dossier, "declare_admissible")).status_code == 404
     assert Dossier.objects.get(pk=dossier.pk).state == S.SUBMITTED
     assert not AuditEvent.objects.filter(dossier=dossier).exists()
@@ -172,9 +208,9 @@ def test_a_dossier_that_does_not_exist_is_not_found(officer_client):
 @pytest.mark.parametrize(
     ("state", "who", "expected"),
     [
-        (S.SUBMITTED, "officer", {"declare_incomplete", "declare_admissible", "declare_inadmissible"}),
-        (S.SUBMITTED, "sponsor", {"withdraw"}),
-        (S.DRAFT, "sponsor", {"submit", "withdraw"}),
+        # Completeness and review are tasks of the instruction process, not actions of this page.
+        (S.SUBMITTED, "officer", set()),
+        (S.APPROVED, "officer", {"notify"}),
         (S.DRAFT, "officer", set()),
         (S.SCHEDULED, "committee_secretary", {"unschedule", "defer", "approve", "reject"}),
         (S.SCHEDULED, "committee_member", set()),
@@ -184,13 +220,12 @@ def test_the_dossier_page_offers_exactly_the_actions_the_user_may_fire_now(clien
     dossier = make_dossier(state, contract=contract)
     user = {
         "officer": lambda: make_user(Role.OFFICER, territory=contract.territory),
-        "sponsor": lambda: dossier.created_by,
         "committee_secretary": lambda: make_user(Role.COMMITTEE_SECRETARY),
         "committee_member": lambda: make_user(Role.COMMITTEE_MEMBER),
     }[who]()
     client.force_login(user)
 
-    response = client.get(detail_url(dossier))
+    response = client.get(page_url(dossier))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -201,37 +236,36 @@ def test_the_dossier_page_offers_exactly_the_actions_the_user_may_fire_now(clien
 
 
 @pytest.mark.django_db
-def test_an_officer_moves_a_submitted_dossier_to_admissible_and_the_client_ip_is_recorded(
-    officer_client, officer, contract
-):
-    dossier = make_dossier(S.SUBMITTED, contract=contract)
+def test_an_officer_closes_a_paid_dossier_and_the_client_ip_is_recorded(officer_client, officer, contract):
+    dossier = make_dossier(S.PAID, contract=contract)
 
     response = officer_client.post(
-        transition_url(dossier, "declare_admissible"), {"comment": "Dossier complet"}, REMOTE_ADDR="203.0.113.9"
+        transition_url(dossier, "close"), {"comment": "Opération achevée"}, REMOTE_ADDR="203.0.113.9"
     )
 
     assert response.status_code == 302
     assert response.url == detail_url(dossier)
-    assert Dossier.objects.get(pk=dossier.pk).state == S.ADMISSIBLE
+    assert Dossier.objects.get(pk=dossier.pk).state == S.CLOSED
     event = AuditEvent.objects.get(dossier=dossier)
-    assert (event.kind, event.transition, event.actor) == (AuditKind.TRANSITION, "declare_admissible", officer)
+    assert (event.kind, event.transition, event.actor) == (AuditKind.TRANSITION, "close", officer)
     assert event.ip_address == "203.0.113.9"
-    assert event.comment == "Dossier complet"
-    page = officer_client.get(response.url)
+    assert event.comment == "Opération achevée"
+    page = officer_client.get(response.url, follow=True)
     assert [m.level for m in page.context["messages"]] == [message_levels.SUCCESS]
 
 
 @pytest.mark.django_db
-def test_a_post_missing_required_input_shows_an_error_and_changes_nothing(officer_client, contract):
-    dossier = make_dossier(S.SUBMITTED, contract=contract)
+def test_a_post_missing_required_input_shows_an_error_and_changes_nothing(client, contract):
+    dossier = make_dossier(S.SCHEDULED, contract=contract)
+    client.force_login(make_user(Role.COMMITTEE_SECRETARY))
 
-    response = officer_client.post(transition_url(dossier, "declare_incomplete"), {"missing": "  "}, follow=True)
+    response = client.post(transition_url(dossier, "reject"), {"reason": "  "}, follow=True)
 
     assert response.status_code == 200
     assert error_messages(response)
     html = response.content.decode()
     assert all(f'<li class="error">{escape(message)}</li>' in html for message in error_messages(response))
-    assert Dossier.objects.get(pk=dossier.pk).state == S.SUBMITTED
+    assert Dossier.objects.get(pk=dossier.pk).state == S.SCHEDULED
     assert not AuditEvent.objects.filter(dossier=dossier, kind=AuditKind.TRANSITION).exists()
 
 
@@ -239,7 +273,7 @@ def test_a_post_missing_required_input_shows_an_error_and_changes_nothing(office
 def test_a_transition_refused_by_the_lifecycle_shows_its_reason_and_changes_nothing(officer_client, contract):
     dossier = make_dossier(S.DRAFT, contract=contract)
 
-    response = officer_client.post(transition_url(dossier, "declare_admissible"), follow=True)
+    response = officer_client.post(transition_url(dossier, "notify"), follow=True)
 
     refusal = AuditEvent.objects.get(dossier=dossier)
     assert refusal.kind == AuditKind.REFUSAL
@@ -249,15 +283,25 @@ def test_a_transition_refused_by_the_lifecycle_shows_its_reason_and_changes_noth
 
 @pytest.mark.django_db
 def test_a_sponsor_cannot_fire_an_officers_transition_by_post(client, contract):
-    dossier = make_dossier(S.SUBMITTED, contract=contract)
+    dossier = make_dossier(S.APPROVED, contract=contract)
     client.force_login(dossier.created_by)
 
-    response = client.post(transition_url(dossier, "declare_admissible"), follow=True)
+    response = client.post(transition_url(dossier, "notify"), follow=True)
 
     assert error_messages(response)
-    assert Dossier.objects.get(pk=dossier.pk).state == S.SUBMITTED
+    assert Dossier.objects.get(pk=dossier.pk).state == S.APPROVED
     events = list(AuditEvent.objects.filter(dossier=dossier))
     assert [(e.kind, e.reason_code) for e in events] == [(AuditKind.REFUSAL, "forbidden")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(INSTRUCTION_TRANSITIONS))
+def test_completeness_and_review_go_through_the_instruction_tasks_not_this_page(officer_client, contract, name):
+    dossier = make_dossier(S.SUBMITTED, contract=contract)
+
+    assert officer_client.post(transition_url(dossier, name), {"missing": "x", "reason": "x"}).status_code == 404
+    assert Dossier.objects.get(pk=dossier.pk).state == S.SUBMITTED
+    assert not AuditEvent.objects.filter(dossier=dossier).exists()
 
 
 @pytest.mark.django_db
@@ -286,12 +330,12 @@ SCRIPT = "<script>alert(1)</script>"
 
 
 @pytest.mark.django_db
-def test_user_text_is_escaped_on_the_home_and_dossier_pages(officer_client, officer, contract):
+def test_user_text_is_escaped_on_the_list_and_dossier_pages(officer_client, officer, contract):
     dossier = make_dossier(S.SUBMITTED, contract=contract)
     Dossier.objects.filter(pk=dossier.pk).update(title=SCRIPT, object=SCRIPT, description=SCRIPT)
     services.dossier_declare_incomplete(dossier=dossier, actor=officer, missing=SCRIPT)
 
-    for url in (reverse("home"), detail_url(dossier)):
+    for url in (LIST_URL, page_url(dossier)):
         html = officer_client.get(url).content.decode()
         assert SCRIPT not in html, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
@@ -342,21 +386,23 @@ class _VisibleText(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.chunks, self._hidden = [], 0
+        self.chunks, self._hidden_tags = [], []
 
     def handle_starttag(self, tag, attrs):
-        if tag in {"script", "style"}:
-            self._hidden += 1
+        attributes = dict(attrs)
+        # Scripts, styles and icon ligatures (Material icons: names, hidden from assistive technologies).
+        if tag in {"script", "style"} or "material-icons" in (attributes.get("class") or ""):
+            self._hidden_tags.append(tag)
         self.chunks += [value for name, value in attrs if name in self.ATTRIBUTES and value]
-        if tag == "input" and dict(attrs).get("type") in {"submit", "button"}:
-            self.chunks.append(dict(attrs).get("value") or "")
+        if tag == "input" and attributes.get("type") in {"submit", "button"}:
+            self.chunks.append(attributes.get("value") or "")
 
     def handle_endtag(self, tag):
-        if tag in {"script", "style"}:
-            self._hidden -= 1
+        if self._hidden_tags and self._hidden_tags[-1] == tag:
+            self._hidden_tags.pop()
 
     def handle_data(self, data):
-        if not self._hidden and data.strip():
+        if not self._hidden_tags and data.strip():
             self.chunks.append(data)
 
 
@@ -385,13 +431,13 @@ def test_every_text_of_the_login_page_is_translated(client, pseudo_translation):
 
 
 @pytest.mark.django_db
-def test_every_text_of_the_home_page_is_translated(client, officer, contract, pseudo_translation):
+def test_every_text_of_the_dossier_list_is_translated(client, officer, contract, pseudo_translation):
     dossiers = [make_dossier(state, contract=contract) for state in (S.SUBMITTED, S.APPROVED)]
     client.force_login(officer)
 
-    html = client.get(reverse("home")).content.decode()
+    html = client.get(LIST_URL).content.decode()
 
-    data = [officer.get_full_name(), *LANGUAGE_NAMES]
+    data = [officer.get_full_name(), officer.email, *LANGUAGE_NAMES]
     for dossier in dossiers:
         data += [dossier.reference, dossier.title, dossier.organisation.name, dossier.territory.name]
     assert untranslated_text(html, data) == []
@@ -401,6 +447,7 @@ def _dossier_page_data(dossier, user):
     dossier = Dossier.objects.get(pk=dossier.pk)
     return [
         user.get_full_name(),
+        user.email,
         *LANGUAGE_NAMES,
         dossier.reference,
         dossier.title,
@@ -416,6 +463,7 @@ def _dossier_page_data(dossier, user):
         *[line.funder_name for line in dossier.funding_lines.all()],
         *[f"{piece.piece_type.label} — {piece.original_name}" for piece in dossier.pieces.all()],
         *[piece.original_name for piece in dossier.pieces.all()],
+        *[piece.piece_type.label for piece in dossier.pieces.all()],
         *[text for event in dossier.audit_events.all() for text in (event.actor_name, event.comment, event.reason)],
     ]
 
@@ -429,7 +477,7 @@ def test_every_text_of_the_dossier_page_is_translated(client, officer, contract,
     translation.deactivate()
     client.force_login(officer)
 
-    html = client.get(detail_url(dossier)).content.decode()
+    html = client.get(page_url(dossier)).content.decode()
 
     assert untranslated_text(html, _dossier_page_data(dossier, officer)) == []
 
@@ -438,12 +486,12 @@ def test_every_text_of_the_dossier_page_is_translated(client, officer, contract,
 def test_the_dossier_page_translates_its_headings_labels_and_actions(client, officer, contract, pseudo_translation):
     """The parts of the dossier page known to be translated today, so that a regression there shows even
     whatever the other texts of the page."""
-    dossier = make_dossier(S.SUBMITTED, contract=contract)
+    dossier = make_dossier(S.APPROVED, contract=contract)
     client.force_login(officer)
 
-    html = client.get(detail_url(dossier)).content.decode()
+    html = client.get(page_url(dossier)).content.decode()
 
-    for english in ("Summary", "Financing plan", "Pieces", "Actions", "History", "Declare incomplete", "Submitted"):
+    for english in ("Summary", "Financing plan", "Pieces", "Actions", "History", "Notify the decision", "Approved"):
         with translation.override(settings.LANGUAGE_CODE):
             translated = translation.gettext(english)
         assert english not in html

@@ -7,4 +7,4 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Lifecycle and audit")
 
     def ready(self):
-        from workflows import notifications  # noqa: F401  (registers the transition side effects)
+        from workflows import notifications, processes  # noqa: F401  (register the transition side effects)

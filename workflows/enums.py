@@ -57,7 +57,14 @@ class Role(models.TextChoices):
     COMMITTEE_SECRETARY = "committee_secretary", _("Committee secretary")
     COMMITTEE_MEMBER = "committee_member", _("Committee member")
     FINANCE = "finance", _("Finance officer")
+    ADVISER = "adviser", _("Consulted service (opinions)")
     ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class OpinionVerdict(models.TextChoices):
+    FAVOURABLE = "favourable", _("Favourable")
+    RESERVED = "reserved", _("Favourable with reservations")
+    UNFAVOURABLE = "unfavourable", _("Unfavourable")
 
 
 class AuditKind(models.TextChoices):

@@ -22,16 +22,6 @@ class OptionalCommentForm(forms.Form):
     )
 
 
-class IncompleteForm(forms.Form):
-    missing = forms.CharField(label=_("What is missing"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
-
-
-class ReviewForm(OptionalCommentForm):
-    eligible_base = forms.DecimalField(label=_("Eligible base (€)"), max_digits=14, decimal_places=2, min_value=0)
-    proposed_amount = forms.DecimalField(label=_("Proposed amount (€)"), max_digits=14, decimal_places=2, min_value=0)
-    convention_decided = forms.BooleanField(label=_("Require a convention whatever the amount"), required=False)
-
-
 class ApproveForm(OptionalCommentForm):
     amount = forms.DecimalField(label=_("Amount voted (€)"), max_digits=14, decimal_places=2, min_value=0)
 
@@ -44,16 +34,17 @@ class NoInputForm(forms.Form):
     pass
 
 
-# transition name → (form class, service)
+# Completeness and review are the tasks of the instruction process (workflows.flows): offering them here
+# too would leave the process's task open while the dossier moved on.
+INSTRUCTION_TRANSITIONS = frozenset(
+    {"declare_incomplete", "declare_admissible", "declare_inadmissible", "start_review", "complete_review"}
+)
+
+# transition name → (form class, service), for the actions outside the instruction process
 ACTIONS = {
     "submit": (NoInputForm, services.dossier_submit),
     "resubmit": (NoInputForm, services.dossier_resubmit),
     "withdraw": (OptionalReasonForm, services.dossier_withdraw),
-    "declare_incomplete": (IncompleteForm, services.dossier_declare_incomplete),
-    "declare_admissible": (OptionalCommentForm, services.dossier_declare_admissible),
-    "declare_inadmissible": (ReasonForm, services.dossier_declare_inadmissible),
-    "start_review": (NoInputForm, services.dossier_start_review),
-    "complete_review": (ReviewForm, services.dossier_complete_review),
     "schedule": (NoInputForm, services.dossier_schedule),
     "unschedule": (NoInputForm, services.dossier_unschedule),
     "defer": (ReasonForm, services.dossier_defer),

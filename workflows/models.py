@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
 
-from workflows.enums import AuditKind, DossierState
+from workflows.enums import AuditKind, DossierState, OpinionVerdict
 
 
 class AppendOnlyError(Exception):
@@ -87,3 +89,120 @@ class AuditEvent(models.Model):
 
         spec = TRANSITIONS.get(self.transition)
         return spec.label if spec else self.transition
+
+
+class DossierProcess(Process):
+    """The viewflow process that says who must act next on a dossier; the dossier is its artifact."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("dossier instruction")
+        verbose_name_plural = _("dossier instructions")
+
+    @property
+    def dossier(self):
+        return self.artifact
+
+
+class OpinionService(models.Model):
+    """A service of the Region (or a partner) whose opinion (avis) an officer may ask on a dossier.
+    Its members are the users of its group."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="opinion_service")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("consulted service")
+        verbose_name_plural = _("consulted services")
+
+    def __str__(self):
+        return self.name
+
+
+class Opinion(models.Model):
+    """An opinion asked from a service during the review, with its due date and, once given, the
+    service's verdict."""
+
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="opinions")
+    service = models.ForeignKey(OpinionService, on_delete=models.PROTECT, related_name="opinions")
+    question = models.TextField(_("question"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    due_on = models.DateField(_("due on"))
+    verdict = models.CharField(_("verdict"), max_length=20, choices=OpinionVerdict.choices, blank=True)
+    text = models.TextField(_("opinion"), blank=True)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    given_at = models.DateTimeField(_("given at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("opinion")
+        verbose_name_plural = _("opinions")
+        indexes = [models.Index(fields=["service", "given_at"], name="opinion_service_pending")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(given_at__isnull=True, verdict="")
+                | models.Q(given_at__isnull=False) & ~models.Q(verdict=""),
+                name="opinion_given_with_verdict",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service} — {self.dossier}"
+
+    @property
+    def is_given(self) -> bool:
+        return self.given_at is not None
+
+
+class BulkJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+BULK_ACTIVE_STATUSES = (BulkJobStatus.QUEUED, BulkJobStatus.RUNNING)
+
+
+class BulkJob(models.Model):
+    """One action applied by an officer to up to 500 dossiers, each processed on its own; the results
+    say what succeeded and why each refusal happened. One job per officer and scope at a time."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bulk_jobs")
+    scope = models.CharField(_("scope"), max_length=200, help_text=_("The territories of the selected dossiers."))
+    action = models.CharField(_("action"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    dossier_ids = models.JSONField(_("dossiers"), default=list)
+    status = models.CharField(_("status"), max_length=10, choices=BulkJobStatus.choices, default=BulkJobStatus.QUEUED)
+    done = models.PositiveIntegerField(_("processed"), default=0)
+    results = models.JSONField(_("results"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("bulk action")
+        verbose_name_plural = _("bulk actions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "scope"],
+                condition=models.Q(status__in=BULK_ACTIVE_STATUSES),
+                name="one_active_bulk_job_per_owner_and_scope",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.action} × {self.total}"
+
+    @property
+    def total(self) -> int:
+        return len(self.dossier_ids)
+
+    @property
+    def succeeded(self) -> int:
+        return sum(1 for result in self.results if result["ok"])

@@ -56,6 +56,19 @@ def organisation_ids(user) -> frozenset[int]:
     return user._organisation_ids_cache
 
 
+def service_ids(user) -> frozenset[int]:
+    """Consulted services the user answers for (members of the service's group, with the adviser role)."""
+    if Role.ADVISER not in user_roles(user):
+        return frozenset()
+    if not hasattr(user, "_service_ids_cache"):
+        from workflows.models import OpinionService
+
+        user._service_ids_cache = frozenset(
+            OpinionService.objects.filter(group__user=user).values_list("pk", flat=True)
+        )
+    return user._service_ids_cache
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool

@@ -39,7 +39,7 @@ from dossiers.rules import (
 from workflows.enums import COMMITTED_STATES, AuditKind, DossierState
 from workflows.hooks import schedule_side_effects
 from workflows.lifecycle import TRANSITIONS
-from workflows.models import AuditEvent
+from workflows.models import AuditEvent, Opinion
 from workflows.permissions import can_fire_transition
 
 
@@ -89,9 +89,10 @@ def _audit_actor(actor):
 
 
 def _fire(
-    *, dossier: Dossier, actor, name: str, ip_address: str | None, comment: str = "", guard=None, **changes
+    *, dossier: Dossier, actor, name: str, ip_address: str | None, comment: str = "", guard=None, then=None, **changes
 ) -> Dossier:
-    """`guard(locked, now)` raises TransitionRefused, or returns changes to pass to the transition."""
+    """`guard(locked, now)` raises TransitionRefused, or returns changes to pass to the transition;
+    `then(locked)` writes what belongs to the same action, in the same transaction."""
     spec = TRANSITIONS[name]
     now = timezone.now()
     try:
@@ -132,6 +133,8 @@ def _fire(
                 comment=comment,
                 ip_address=ip_address,
             )
+            if then is not None:
+                then(locked)
             schedule_side_effects(event)
     except ConcurrentTransition:
         refusal = TransitionRefused.single(
@@ -351,8 +354,46 @@ def dossier_declare_inadmissible(*, dossier: Dossier, actor, reason: str, ip_add
     return _fire(dossier=dossier, actor=actor, name="declare_inadmissible", ip_address=ip_address, comment=reason)
 
 
-def dossier_start_review(*, dossier: Dossier, actor, ip_address: str | None = None) -> Dossier:
-    return _fire(dossier=dossier, actor=actor, name="start_review", ip_address=ip_address)
+def dossier_start_review(
+    *,
+    dossier: Dossier,
+    actor,
+    opinion_services=(),
+    opinion_question: str = "",
+    opinions_due_on: date | None = None,
+    ip_address: str | None = None,
+) -> Dossier:
+    """The officer starts the review and may ask, in the same action, the opinion of one or more
+    services (each gets a task in its queue, due on `opinions_due_on`)."""
+
+    def guard(locked, now):
+        if not opinion_services:
+            return
+        problems = []
+        if opinions_due_on is None or opinions_due_on <= timezone.localdate(now):
+            problems.append(Problem("invalid_due_date", _("The due date of an opinion must be in the future.")))
+        if not opinion_question.strip():
+            problems.append(Problem("question_required", _("Say what the services are asked about.")))
+        if problems:
+            raise TransitionRefused(problems, RefusalCategory.PAYLOAD)
+
+    def ask_opinions(locked):
+        Opinion.objects.bulk_create(
+            [
+                Opinion(
+                    dossier=locked,
+                    service=service,
+                    question=opinion_question,
+                    requested_by=actor,
+                    due_on=opinions_due_on,
+                )
+                for service in opinion_services
+            ]
+        )
+
+    return _fire(
+        dossier=dossier, actor=actor, name="start_review", ip_address=ip_address, guard=guard, then=ask_opinions
+    )
 
 
 def dossier_complete_review(

@@ -45,7 +45,7 @@ def test_officer_checks_a_piece_from_the_dossier_page(client):
     officer = make_user(Role.OFFICER, territory=dossier.territory)
     piece = dossier.pieces.first()
     client.force_login(officer)
-    page = client.get(reverse("dossier_detail", args=[dossier.pk]))
+    page = client.get(reverse("dossier_detail", args=[dossier.pk]), follow=True)
     assert reverse("piece_check", args=[dossier.pk, piece.pk]).encode() in page.content
     client.post(reverse("piece_check", args=[dossier.pk, piece.pk]), {"checked": "1"})
     piece.refresh_from_db()
@@ -54,5 +54,5 @@ def test_officer_checks_a_piece_from_the_dossier_page(client):
     sponsor_client.force_login(dossier.created_by)
     assert (
         reverse("piece_check", args=[dossier.pk, piece.pk]).encode()
-        not in sponsor_client.get(reverse("dossier_detail", args=[dossier.pk])).content
+        not in sponsor_client.get(reverse("dossier_detail", args=[dossier.pk]), follow=True).content
     )

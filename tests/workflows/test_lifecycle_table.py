@@ -59,6 +59,7 @@ def test_every_state_transition_and_role(name, role):
         Role.COMMITTEE_SECRETARY: make_user(Role.COMMITTEE_SECRETARY),
         Role.COMMITTEE_MEMBER: make_user(Role.COMMITTEE_MEMBER),
         Role.FINANCE: make_user(Role.FINANCE),
+        Role.ADVISER: make_user(Role.ADVISER),
         Role.ADMINISTRATOR: make_user(Role.ADMINISTRATOR),
     }
     for state in DossierState.values:

@@ -20,6 +20,7 @@ from threading import Barrier, Thread
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Sum
@@ -226,3 +227,27 @@ def test_notification_task_runs_in_a_db_worker(settings, contract, officer, work
     assert [message.to for message in mail.outbox] == [[sponsor.email]]
     assert dossier.reference in mail.outbox[0].subject
     assert not DBTaskResult.objects.ready().exists()
+
+
+@pytest.mark.postgresql
+@transactional
+def test_ten_officers_taking_the_same_task_at_once_leave_it_with_one_of_them(territory):
+    from viewflow.workflow.status import STATUS
+
+    from workflows import instruction
+    from workflows.flows import DossierFlow
+    from workflows.processes import start_instruction
+
+    contract = EnvelopeFactory(contract__territory=territory).contract
+    dossier = make_dossier(DossierState.SUBMITTED, contract=contract)
+    task = start_instruction(dossier).task_set.get(flow_task=DossierFlow.check_completeness)
+    officers = [make_user(Role.OFFICER, territory=territory) for _ in range(10)]
+
+    outcomes = run_together([partial(instruction.task_take, task=task, actor=officer) for officer in officers])
+
+    successes, errors = successes_and_errors(outcomes)
+    assert len(successes) == 1, errors
+    assert len(errors) == 9 and all(isinstance(e, PermissionDenied) for e in errors), errors
+    task.refresh_from_db()
+    winner = officers[[kind for kind, _ in outcomes].index("ok")]
+    assert (task.status, task.owner_id) == (STATUS.ASSIGNED, winner.pk)

@@ -3,7 +3,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dossiers.demo import seed_dossiers, seed_logins, seed_territories
+from dossiers.demo import seed_dossiers, seed_instructions, seed_logins, seed_territories, seed_territory_officers
 
 
 class Command(BaseCommand):
@@ -20,6 +20,12 @@ class Command(BaseCommand):
             help="Number of demonstration dossiers to reach (default 400).",
         )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed, for reproducible data.")
+        parser.add_argument(
+            "--no-instructions",
+            dest="instructions",
+            action="store_false",
+            help="Do not create the instruction processes and tasks of the dossiers in instruction.",
+        )
 
     def handle(self, *args, dossiers, seed, **options):
         if settings.PRODUCTION:
@@ -33,8 +39,11 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         added = seed_dossiers(dossiers, seed=seed, progress=progress if self.stdout.isatty() else None)
+        seed_territory_officers()
+        instructions = seed_instructions() if options["instructions"] else 0
         self.stdout.write(
-            f"Demo data: {created} territories created, {added} dossiers added ({time.monotonic() - started:.1f} s)."
+            f"Demo data: {created} territories created, {added} dossiers added, {instructions} instructions "
+            f"started ({time.monotonic() - started:.1f} s)."
         )
         self.stdout.write("")
         self.stdout.write("Logins (local demonstration only):")

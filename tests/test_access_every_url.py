@@ -1,0 +1,146 @@
+"""Every URL of the application, GET and POST, by an officer of another territory: nothing of the dossier
+shows (its pages, tasks, files, messages) and nothing changes. The URL list is read from the URLconf,
+so a new page is covered (or makes this test fail until it says how to fill its parameters)."""
+
+import re
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+from viewflow.workflow.status import STATUS
+
+from messaging.models import Message, MessageAttachment, Notification
+from messaging.services import message_post
+from portal.models import MembershipRequest
+from tests.factories import OrganisationFactory, make_dossier, make_territory, make_user
+from workflows.enums import DossierState, Role
+from workflows.flows import DossierFlow
+from workflows.instruction import task_take
+from workflows.processes import start_instruction
+
+pytestmark = pytest.mark.django_db
+
+# Pages that are public or only about the visitor themself: they hold nothing of anyone's dossier.
+OWN_PAGES = {"i18n/setlang/", "connexion/", "deconnexion/", "inscription/", "orientation/", "orientation/communes/"}
+SECRET = "Budget confidentiel du projet de Pierrefeu"
+
+
+@pytest.fixture
+def world(django_capture_on_commit_callbacks):
+    dossier = make_dossier(DossierState.SUBMITTED)
+    sponsor = dossier.created_by
+    officer = make_user(Role.OFFICER, territory=dossier.territory)
+    with django_capture_on_commit_callbacks(execute=True):
+        process = start_instruction(dossier)
+        message = message_post(dossier=dossier, author=sponsor, body=SECRET)
+    MessageAttachment.objects.create(
+        message=message,
+        file=ContentFile(b"%PDF-1.4 secret", name="secret.pdf"),
+        original_name="secret.pdf",
+        content_type="application/pdf",
+        size=15,
+        sha256="0" * 64,
+    )
+    task = process.task_set.get(flow_task=DossierFlow.check_completeness)
+    task_take(task=task, actor=officer)
+    candidate = make_user(Role.SPONSOR)
+    request = MembershipRequest.objects.create(organisation=dossier.organisation, user=candidate)
+    return {
+        "dossier": dossier,
+        "officer": officer,
+        "task": task,
+        "process": process,
+        "notification": Notification.objects.filter(recipient=officer).first(),
+        "request": request,
+        "attachment": MessageAttachment.objects.get(),
+    }
+
+
+def fill(route: str, world) -> str:
+    """The route with each parameter replaced by the world's object it designates."""
+    dossier = world["dossier"]
+    values = {
+        "process_pk": world["process"].pk,
+        "task_pk": world["task"].pk,
+        "piece_pk": dossier.pieces.first().pk,
+        "attachment_pk": world["attachment"].pk,
+        "step": "pieces",
+        "decision": "accept",
+        "name": "withdraw",
+    }
+    if route.startswith("porteur/organisations/"):
+        values["pk"] = dossier.organisation_id
+    elif route.startswith("porteur/demandes-adhesion/"):
+        values["pk"] = world["request"].pk
+    elif route.startswith("notifications/"):
+        values["pk"] = world["notification"].pk
+    else:
+        values["pk"] = dossier.pk
+
+    def substitute(match):
+        name = match.group(2)
+        if name not in values:
+            raise AssertionError(f"say how to fill <{name}> of {route} in tests/test_access_every_url.py")
+        return str(values[name])
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", substitute, route)
+
+
+def application_routes():
+    routes = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                routes.append(prefix + str(pattern.pattern))
+
+    walk(get_resolver().url_patterns, "")
+    # The Django admin is for administrators only (staff accounts): it refuses everyone else as a whole.
+    return sorted({route for route in routes if not route.startswith("admin/") and route not in OWN_PAGES})
+
+
+def snapshot(world):
+    dossier = type(world["dossier"]).objects.get(pk=world["dossier"].pk)
+    task = type(world["task"]).objects.get(pk=world["task"].pk)
+    notification = Notification.objects.filter(pk=getattr(world["notification"], "pk", None)).first()
+    return (
+        dossier.state,
+        dossier.title,
+        dossier.pieces.count(),
+        Message.objects.filter(dossier=dossier).count(),
+        (task.status, task.owner_id),
+        notification and notification.read_at,
+        MembershipRequest.objects.get(pk=world["request"].pk).status,
+    )
+
+
+def test_the_route_list_covers_the_dossier_pages_tasks_files_and_messages(world):
+    routes = application_routes()
+    for expected in ("dossiers/<int:pk>/", "porteur/dossiers/<int:pk>/pieces/<int:piece_pk>/", "notifications/"):
+        assert expected in routes
+    assert any("execute" in route for route in routes)
+    assert any("pieces-jointes" in route for route in routes)
+
+
+def test_an_officer_of_another_territory_gets_nothing_of_the_dossier_from_any_url(world, client):
+    stranger = make_user(Role.OFFICER, territory=make_territory("Territoire B"))
+    # A sponsor of another organisation too: same rule for them.
+    other_sponsor = make_user(Role.SPONSOR, organisation=OrganisationFactory())
+    dossier = world["dossier"]
+    before = snapshot(world)
+    for user in (stranger, other_sponsor):
+        client.force_login(user)
+        for route in application_routes():
+            url = fill(route, world)
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                body = b"".join(response) if response.streaming else response.content
+                text = body.decode(errors="ignore")
+                if response.status_code == 200:
+                    assert dossier.reference not in text, (user, method, url)
+                    assert SECRET not in text, (user, method, url)
+                    assert b"%PDF-1.4 secret" not in body, (user, method, url)
+                assert snapshot(world) == before, (user, method, url)
+    assert world["task"].__class__.objects.get(pk=world["task"].pk).status == STATUS.ASSIGNED
