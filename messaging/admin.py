@@ -3,20 +3,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from dossiers.admin import ReadOnlyMixin  # messages and notifications are a record, like dossiers
 from messaging.models import Message, MessageAttachment, Notification
-
-
-class ReadOnlyMixin:
-    """Messages and notifications are a record: visible in full, never added, edited or deleted here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MessageAttachmentInline(ReadOnlyMixin, admin.TabularInline):
