@@ -244,6 +244,7 @@ ROLE_LABELS = {
     Role.COMMITTEE_SECRETARY: "Gestionnaire des séances",
     Role.COMMITTEE_MEMBER: "Élu de la Commission permanente",
     Role.FINANCE: "Service des finances",
+    Role.ADVISER: "Service consulté (avis)",
     Role.ADMINISTRATOR: "Administrateur",
 }
 

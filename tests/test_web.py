@@ -525,7 +525,8 @@ def _template_msgids() -> set[str]:
         source = path.read_text(encoding="utf-8")
         msgids |= {m[1] for m in re.findall(r"{%\s*(?:translate|trans)\s+(['\"])(.*?)\1", source)}
         for body in re.findall(r"{%\s*blocktrans(?:late)?\b[^%]*%}(.*?){%\s*endblocktrans(?:late)?\s*%}", source, re.S):
-            msgids.add(re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", body))
+            singular = re.split(r"{%\s*plural\s*%}", body)[0]  # a plural block's msgid is its singular
+            msgids.add(re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", singular))
     return msgids
 
 

@@ -113,7 +113,7 @@ class QueueView(TaskColumnsMixin, FlowQueueListView):
 
 
 class ArchiveView(TaskColumnsMixin, FlowArchiveListView):
-    title = gettext_lazy("Done")
+    title = gettext_lazy("Finished tasks")
     columns = ("dossier", "task_title", "territory", "finished")
 
     def scoped_tasks(self):

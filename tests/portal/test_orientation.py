@@ -14,6 +14,7 @@ from dossiers.models import Commune, PieceType
 from dossiers.money import format_eur, format_rate
 from dossiers.services import ruleset_publish
 from tests.factories import CommuneFactory, ContractFactory, EpciFactory, make_user
+from tests.portal.helpers import french
 from workflows.enums import Role
 
 
@@ -75,6 +76,11 @@ def test_only_a_signed_contract_is_proposed(client, territory):
     assert result.contract == signed
 
 
+def shown(message: str) -> str:
+    """A text of a template as the page shows it: in French ({% translate %} does not escape it)."""
+    return french(message)
+
+
 @pytest.mark.django_db
 def test_a_territory_without_a_signed_contract_says_so_and_offers_no_filing(client, territory):
     ContractFactory(territory=territory, status=ContractStatus.IN_PREPARATION)
@@ -84,7 +90,11 @@ def test_a_territory_without_a_signed_contract_says_so_and_offers_no_filing(clie
 
     assert response.context["result"].contract is None
     html = response.content.decode()
-    assert "no signed contract" in html
+    no_contract = (
+        "This territory has no signed contract open to new dossiers at the moment: "
+        "ask its officers when the next one opens."
+    )
+    assert shown(no_contract) in html
     assert reverse("portal:dossier_new") not in html
 
 
@@ -99,7 +109,7 @@ def test_a_commune_whose_epci_belongs_to_no_territory_is_told_so_clearly(client,
     assert result.contract is None
     html = response.content.decode()
     assert "CC hors contrat" in html
-    assert "belongs to no territory" in html
+    assert shown("No territory:") in html
     assert reverse("portal:dossier_new") not in html
 
 
@@ -113,7 +123,7 @@ def test_the_pieces_shown_are_those_of_the_legal_form_mandatory_or_not(client, c
     html = response.content.decode()
     for piece_type in PieceType.objects.all():
         assert (escape(piece_type.label) in html) == (piece_type in expected)
-    assert "mandatory" in html and "optional" in html
+    assert shown("mandatory") in html and shown("optional") in html
 
 
 @pytest.mark.django_db
@@ -131,7 +141,7 @@ def test_the_pieces_shown_are_those_of_the_legal_form_mandatory_or_not(client, c
 def test_each_rule_is_shown_only_when_it_applies_to_the_legal_form(client, commune, legal_form, rules):
     response = orientation(client, commune_insee=commune.insee, legal_form=legal_form)
 
-    assert {rule.title for rule in response.context["result"].rules} == rules
+    assert {str(rule.title) for rule in response.context["result"].rules} == {french(rule) for rule in rules}
 
 
 @pytest.mark.django_db
@@ -190,7 +200,7 @@ def test_an_ambiguous_commune_offers_a_select_of_the_candidates_without_javascri
 
     assert response.context["result"] is None
     html = response.content.decode()
-    assert "Several communes match" in html
+    assert shown("Several communes match: choose yours") in html
     assert '<select name="commune_insee" id="id_commune_insee"' in html
     assert f'<option value="{first.insee}">' in html and f'<option value="{second.insee}">' in html
     # Picking one of them in the select gives the result.

@@ -21,10 +21,10 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed, for reproducible data.")
         parser.add_argument(
-            "--no-instructions",
-            dest="instructions",
-            action="store_false",
-            help="Do not create the instruction processes and tasks of the dossiers in instruction.",
+            "--instructions",
+            type=int,
+            default=2000,
+            help="At most this many dossiers in instruction get their process and tasks (default 2,000).",
         )
 
     def handle(self, *args, dossiers, seed, **options):
@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
         added = seed_dossiers(dossiers, seed=seed, progress=progress if self.stdout.isatty() else None)
         seed_territory_officers()
-        instructions = seed_instructions() if options["instructions"] else 0
+        instructions = seed_instructions(options["instructions"])
         self.stdout.write(
             f"Demo data: {created} territories created, {added} dossiers added, {instructions} instructions "
             f"started ({time.monotonic() - started:.1f} s)."
