@@ -203,13 +203,25 @@ def seed_instructions(limit: int) -> int:
     dossiers = Dossier.objects.filter(organisation__is_demo=True, state__in=INSTRUCTION_STATES).order_by(
         Case(When(territory__code=DEMO_OFFICER_TERRITORY, then=0), default=1), "pk"
     )[:limit]
-    for dossier in dossiers.iterator(chunk_size=500):
+    tourism = OpinionService.objects.get(code=DEMO_ADVISER_SERVICE[0])
+    for index, dossier in enumerate(dossiers.iterator(chunk_size=500)):
         if dossier.territory_id not in officers:
             officers[dossier.territory_id] = (
                 get_user_model().objects.filter(groups__territory=dossier.territory_id).order_by("pk").first()
             )
-        started += backfill_instruction(dossier, officers[dossier.territory_id]) is not None
+        # One dossier under review in three waits for the tourism service's opinion (the "avis" login).
+        services = [tourism] if index % 3 == 0 else []
+        started += backfill_instruction(dossier, officers[dossier.territory_id], services) is not None
+    _give_the_demo_officer_some_tasks()
     return started
+
+
+def _give_the_demo_officer_some_tasks() -> None:
+    from workflows.instruction import task_inbox_for_user, task_queue_for_user, task_take
+
+    officer = get_user_model().objects.get(username="instructeur")
+    for task in task_queue_for_user(officer)[: max(0, 3 - task_inbox_for_user(officer).count())]:
+        task_take(task=task, actor=officer)
 
 
 def _demo_sponsor_organisation(territory: Territory) -> Organisation:

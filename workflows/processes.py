@@ -5,15 +5,18 @@ it. These run after the transition's commit (workflows.hooks). `sync_instruction
 whose process is missing (for instance dossiers loaded in bulk by the demonstration data).
 """
 
+from datetime import timedelta
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from viewflow.workflow.status import PROCESS, STATUS
 
 from dossiers.models import Dossier
 from workflows.enums import DossierState
 from workflows.hooks import on_transition
-from workflows.models import DossierProcess
+from workflows.models import DossierProcess, Opinion
 
 ACTIVE = (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED)
 
@@ -80,10 +83,11 @@ def _cancel(event) -> None:
     cancel_instruction(event.dossier)
 
 
-def backfill_instruction(dossier: Dossier, actor) -> DossierProcess | None:
+def backfill_instruction(dossier: Dossier, actor, opinion_services=()) -> DossierProcess | None:
     """Creates the process of a dossier already in instruction (loaded in bulk, without its process)
     and brings it to the step its state says, the completed steps done by `actor`, an officer of
-    the territory. Used by the demonstration data; the dossier's state is left as it is."""
+    the territory; a dossier under review may wait for the opinions of `opinion_services`. Used by the
+    demonstration data; the dossier's state is left as it is."""
     from workflows.flows import DossierFlow
 
     steps = {
@@ -96,6 +100,17 @@ def backfill_instruction(dossier: Dossier, actor) -> DossierProcess | None:
         return None
     process = DossierFlow.start.run(dossier=dossier)
     for node in steps[dossier.state]:
+        if node == DossierFlow.instruct:
+            Opinion.objects.bulk_create(
+                Opinion(
+                    dossier=dossier,
+                    service=service,
+                    question=_("Does the project fit the regional strategy of your field?"),
+                    requested_by=actor,
+                    due_on=timezone.localdate() + timedelta(days=15),
+                )
+                for service in opinion_services
+            )
         task = process.task_set.get(flow_task=node, status=STATUS.NEW)
         with task.activation() as activation:
             activation.assign(actor)
