@@ -260,6 +260,7 @@ def dossier_timeline(user, dossier: Dossier) -> QuerySet[AuditEvent]:
 class IncompleteRequest:
     message: str
     requested_on: date
+    due_on: date | None
 
 
 def incomplete_request(user, dossier: Dossier) -> IncompleteRequest | None:
@@ -269,7 +270,9 @@ def incomplete_request(user, dossier: Dossier) -> IncompleteRequest | None:
     event = dossier_timeline(user, dossier).filter(transition="declare_incomplete").order_by("-created_at").first()
     if event is None:
         return None
-    return IncompleteRequest(message=event.comment, requested_on=timezone.localdate(event.created_at))
+    return IncompleteRequest(
+        message=event.comment, requested_on=timezone.localdate(event.created_at), due_on=dossier.pieces_due_on
+    )
 
 
 def problems_by_step(problems: list[Problem]) -> dict[str, list[Problem]]:

@@ -29,6 +29,7 @@ class DossierLifecycle(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=S.INCOMPLETE, target=S.SUBMITTED)
     def resubmit(self, *, at):
         self.resubmitted_at = at
+        self.pieces_due_on = None
 
     @transition(field=state, source=list(WITHDRAWABLE_STATES), target=S.WITHDRAWN)
     def withdraw(self, *, at):
@@ -36,8 +37,8 @@ class DossierLifecycle(ConcurrentTransitionMixin, models.Model):
 
     # Territorial officer: completeness and instruction
     @transition(field=state, source=S.SUBMITTED, target=S.INCOMPLETE)
-    def declare_incomplete(self, *, at):
-        pass
+    def declare_incomplete(self, *, at, pieces_due_on):
+        self.pieces_due_on = pieces_due_on
 
     @transition(field=state, source=S.SUBMITTED, target=S.ADMISSIBLE)
     def declare_admissible(self, *, at):

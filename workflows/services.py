@@ -339,9 +339,29 @@ def dossier_withdraw(*, dossier: Dossier, actor, reason: str = "", ip_address: s
     return _fire(dossier=dossier, actor=actor, name="withdraw", ip_address=ip_address, comment=reason)
 
 
-def dossier_declare_incomplete(*, dossier: Dossier, actor, missing: str, ip_address: str | None = None) -> Dossier:
-    """Officer lists what is missing; the sponsor is told and may resubmit."""
-    return _fire(dossier=dossier, actor=actor, name="declare_incomplete", ip_address=ip_address, comment=missing)
+def dossier_declare_incomplete(
+    *, dossier: Dossier, actor, missing: str, pieces_due_on: date | None = None, ip_address: str | None = None
+) -> Dossier:
+    """Officer lists what is missing, and may say by when it is expected; the sponsor is told and may
+    resubmit."""
+
+    def guard(locked, now):
+        if pieces_due_on is not None and pieces_due_on <= timezone.localdate(now):
+            raise TransitionRefused.single(
+                "invalid_due_date",
+                _("The date by which the pieces are expected must be in the future."),
+                RefusalCategory.PAYLOAD,
+            )
+
+    return _fire(
+        dossier=dossier,
+        actor=actor,
+        name="declare_incomplete",
+        ip_address=ip_address,
+        comment=missing,
+        guard=guard,
+        pieces_due_on=pieces_due_on,
+    )
 
 
 def dossier_declare_admissible(*, dossier: Dossier, actor, comment: str = "", ip_address: str | None = None) -> Dossier:

@@ -37,6 +37,15 @@ class CompletenessForm(forms.Form):
         required=False,
         max_length=5000,
     )
+    pieces_due_on = forms.DateField(
+        label=gettext_lazy("Missing pieces expected by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pieces_due_on"].initial = timezone.localdate() + timedelta(days=30)
 
     def clean(self):
         data = super().clean()
@@ -164,7 +173,7 @@ class CompletenessView(DossierTaskView):
         if data["decision"] == "admissible":
             services.dossier_declare_admissible(**common, comment=data["message"])
         elif data["decision"] == "incomplete":
-            services.dossier_declare_incomplete(**common, missing=data["message"])
+            services.dossier_declare_incomplete(**common, missing=data["message"], pieces_due_on=data["pieces_due_on"])
         else:
             services.dossier_declare_inadmissible(**common, reason=data["message"])
 

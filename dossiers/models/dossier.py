@@ -80,6 +80,7 @@ class Dossier(DossierLifecycle):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
     resubmitted_at = models.DateTimeField(_("resubmitted at"), null=True, blank=True, editable=False)
     completeness_decided_on = models.DateField(_("declared complete on"), null=True, blank=True, editable=False)
+    pieces_due_on = models.DateField(_("missing pieces expected by"), null=True, blank=True, editable=False)
     eligible_base = models.DecimalField(_("eligible base"), **MONEY, null=True, blank=True, editable=False)
     proposed_amount = models.DecimalField(_("proposed amount"), **MONEY, null=True, blank=True, editable=False)
     convention_decided = models.BooleanField(_("convention required by the officer"), default=False, editable=False)

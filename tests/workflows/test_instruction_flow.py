@@ -169,3 +169,34 @@ def test_the_people_who_must_act_next_are_told(submitted, django_capture_on_comm
     assert secretary.email in recipients and submitted.created_by.email in recipients
     assert adviser.email not in recipients and officer.email not in recipients
     assert "/dossiers/" in mailoutbox[0].body
+
+
+def test_the_officer_says_by_when_the_missing_pieces_are_expected_and_the_sponsor_sees_it(
+    submitted, client, django_capture_on_commit_callbacks
+):
+    officer = make_user(Role.OFFICER, territory=submitted.territory)
+    client.force_login(officer)
+    (task,) = open_tasks(submitted)
+    take(client, task)
+    due = timezone.localdate() + timedelta(days=21)
+    client.post(execute_url(task), {"decision": "incomplete", "message": "Le devis manque.", "pieces_due_on": due})
+    submitted.refresh_from_db()
+    assert (submitted.state, submitted.pieces_due_on) == (DossierState.INCOMPLETE, due)
+    client.force_login(submitted.created_by)
+    page = client.get(reverse("portal:dossier_detail", args=[submitted.pk])).content.decode()
+    assert "Le devis manque." in page and str(due.year) in page
+    with django_capture_on_commit_callbacks(execute=True):
+        services.dossier_resubmit(dossier=submitted, actor=submitted.created_by)
+    submitted.refresh_from_db()
+    assert submitted.pieces_due_on is None
+
+
+def test_a_due_date_for_the_pieces_in_the_past_is_refused(submitted):
+    officer = make_user(Role.OFFICER, territory=submitted.territory)
+    with pytest.raises(services.TransitionRefused) as refused:
+        services.dossier_declare_incomplete(
+            dossier=submitted, actor=officer, missing="x", pieces_due_on=timezone.localdate()
+        )
+    assert refused.value.code == "invalid_due_date"
+    submitted.refresh_from_db()
+    assert submitted.state == DossierState.SUBMITTED
