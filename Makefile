@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 # Migrates the SQLite database under var/, loads reference and demo data (idempotent), prints one login
 # per role, then serves the application.
 run: demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 demo: install
 	@mkdir -p var

@@ -7,4 +7,7 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Lifecycle and audit")
 
     def ready(self):
-        from workflows import notifications, processes  # noqa: F401  (register the transition side effects)
+        # Register the transition side effects, and load the flow (hence viewflow's node modules) now:
+        # imported later, from two threads at once (the development server's reloader and its system
+        # checks), viewflow's modules were seen half-initialised and the server did not start.
+        from workflows import flows, notifications, processes  # noqa: F401
