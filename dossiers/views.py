@@ -7,26 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
-from dossiers.models import Dossier
-from dossiers.selectors import dossier_get_for_user, dossier_list_for_user
+from dossiers.http import client_ip, dossier_or_404, safe_next
+from dossiers.selectors import dossier_list_for_user
 from dossiers.services import piece_set_checked
 from workflows.enums import Role
 from workflows.forms import ACTIONS
 from workflows.lifecycle import TRANSITIONS
 from workflows.permissions import can_fire_transition, user_roles
 from workflows.services import TransitionRefused
-
-
-def _get_dossier(request, pk) -> Dossier:
-    try:
-        return dossier_get_for_user(request.user, pk)
-    except Dossier.DoesNotExist:
-        raise Http404(_("No such dossier, or it is outside your scope.")) from None
 
 
 def is_staff_member(user) -> bool:
@@ -46,15 +39,12 @@ def dossier_detail(request, pk):
     user = request.user
     if is_staff_member(user) and dossier_list_for_user(user, staff_only=True).filter(pk=pk).exists():
         return redirect("instruction:dossier_page", pk=pk)
-    _get_dossier(request, pk)
+    dossier_or_404(request, pk)
     return redirect("portal:dossier_detail", pk=pk)
 
 
 def _back(request, pk):
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("dossier_detail", pk=pk)
+    return redirect(safe_next(request, reverse("dossier_detail", args=[pk])))
 
 
 def available_actions(user, dossier):
@@ -69,7 +59,7 @@ def available_actions(user, dossier):
 @login_required
 @require_POST
 def dossier_transition(request, pk, name):
-    dossier = _get_dossier(request, pk)
+    dossier = dossier_or_404(request, pk)
     if name not in ACTIONS:
         raise Http404
     form_class, service = ACTIONS[name]
@@ -80,7 +70,7 @@ def dossier_transition(request, pk, name):
                 messages.error(request, error)
         return _back(request, pk)
     try:
-        service(dossier=dossier, actor=request.user, ip_address=request.META.get("REMOTE_ADDR"), **form.cleaned_data)
+        service(dossier=dossier, actor=request.user, ip_address=client_ip(request), **form.cleaned_data)
     except TransitionRefused as refusal:
         messages.error(request, refusal.message)
     else:
@@ -91,7 +81,7 @@ def dossier_transition(request, pk, name):
 @login_required
 @require_POST
 def piece_check(request, pk, piece_pk):
-    dossier = _get_dossier(request, pk)
+    dossier = dossier_or_404(request, pk)
     piece = dossier.pieces.filter(pk=piece_pk).first()
     if piece is None:
         raise Http404

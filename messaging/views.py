@@ -5,12 +5,10 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from dossiers.models import Dossier
-from dossiers.selectors import dossier_get_for_user
+from dossiers.http import dossier_or_404, safe_next
 from messaging.forms import MessageForm
 from messaging.permissions import can_post_internal_note
 from messaging.selectors import attachment_list_for_user, notification_list_for_user
@@ -23,23 +21,6 @@ def draft_session_key(dossier_pk: int) -> str:
     return f"messaging:draft:{dossier_pk}"
 
 
-def _get_dossier(request, pk) -> Dossier:
-    try:
-        return dossier_get_for_user(request.user, pk)
-    except Dossier.DoesNotExist:
-        raise Http404(_("No such dossier, or it is outside your scope.")) from None
-
-
-def safe_next(request, default: str) -> str:
-    """The `next` URL sent with the form if it stays on this site, else `default`."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 def _with_fragment(url: str, fragment: str) -> str:
     return url if "#" in url else f"{url}#{fragment}"
 
@@ -47,7 +28,7 @@ def _with_fragment(url: str, fragment: str) -> str:
 @login_required
 @require_POST
 def message_create(request, pk):
-    dossier = _get_dossier(request, pk)
+    dossier = dossier_or_404(request, pk)
     target = safe_next(request, reverse("dossier_detail", args=[dossier.pk]))
     form = MessageForm(request.POST, request.FILES, allow_internal=can_post_internal_note(request.user, dossier))
     problems = []
@@ -81,7 +62,7 @@ def message_create(request, pk):
 @login_required
 @require_safe
 def attachment_download(request, pk, attachment_pk):
-    dossier = _get_dossier(request, pk)
+    dossier = dossier_or_404(request, pk)
     attachment = attachment_list_for_user(request.user, dossier).filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404(_("No such file, or it is outside your scope."))

@@ -117,7 +117,7 @@ class ArchiveView(TaskColumnsMixin, FlowArchiveListView):
     columns = ("dossier", "task_title", "territory", "finished")
 
     def scoped_tasks(self):
-        return instruction._dossier_tasks().filter(owner=self.request.user, finished__isnull=False)
+        return instruction.dossier_tasks().filter(owner=self.request.user, finished__isnull=False)
 
     def get_queryset(self):
         return with_dossier(self.scoped_tasks()).order_by("-finished", "-pk")
@@ -249,7 +249,7 @@ class TaskActionMixin(StaffPageMixin):
     """A task of the user's scope (404 otherwise), the dossier page to come back to."""
 
     def get_task(self):
-        task = instruction._dossier_tasks().filter(pk=self.kwargs["task_pk"]).select_related("process").first()
+        task = instruction.dossier_tasks().filter(pk=self.kwargs["task_pk"]).select_related("process").first()
         if task is None or not DossierFlow.instance.has_view_permission(self.request.user, task.process):
             raise Http404
         return task

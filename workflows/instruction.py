@@ -33,7 +33,7 @@ def _flow():
 # Selectors -----------------------------------------------------------------------------------------
 
 
-def _dossier_tasks() -> QuerySet[Task]:
+def dossier_tasks() -> QuerySet[Task]:
     return Task.objects.filter(process__flow_class=_flow(), flow_task_type="HUMAN").select_related("owner")
 
 
@@ -42,7 +42,7 @@ def task_queue_for_user(user) -> QuerySet[Task]:
     and the services they answer for."""
     from workflows.flows import INSTRUCT_PERMISSION, OPINION_PERMISSION
 
-    tasks = _dossier_tasks().filter(status=STATUS.NEW)
+    tasks = dossier_tasks().filter(status=STATUS.NEW)
     if Role.ADMINISTRATOR in user_roles(user):
         return tasks
     territories = [str(pk) for pk in officer_territory_ids(user)]
@@ -54,14 +54,14 @@ def task_queue_for_user(user) -> QuerySet[Task]:
 
 def task_inbox_for_user(user) -> QuerySet[Task]:
     """Tasks the user has taken and not finished."""
-    return _dossier_tasks().filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
+    return dossier_tasks().filter(owner=user, status__in=[STATUS.ASSIGNED, STATUS.STARTED])
 
 
 def task_list_for_dossier(user, dossier: Dossier) -> QuerySet[Task]:
     """Every human task of the dossier's instruction, if the user sees the dossier as staff."""
     if not dossier_list_for_user(user, staff_only=True).filter(pk=dossier.pk).exists():
         return Task.objects.none()
-    return _dossier_tasks().filter(process__artifact_object_id=dossier.pk).order_by("created", "pk")
+    return dossier_tasks().filter(process__artifact_object_id=dossier.pk).order_by("created", "pk")
 
 
 def dossiers_of_tasks(tasks) -> dict[int, Dossier]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 from viewflow.workflow.flow.views.mixins import TaskSuccessUrlMixin, TaskViewTemplateNames
 
+from dossiers.http import client_ip
 from dossiers.models import Dossier
 from dossiers.rules import dossier_financing_plan
 from workflows import instruction, services
@@ -162,7 +163,7 @@ class DossierTaskView(TaskSuccessUrlMixin, TaskViewTemplateNames, FormView):
 
     @property
     def ip_address(self):
-        return self.request.META.get("REMOTE_ADDR")
+        return client_ip(self.request)
 
 
 class CompletenessView(DossierTaskView):

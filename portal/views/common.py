@@ -6,7 +6,6 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from dossiers.models import Dossier
@@ -31,19 +30,6 @@ def sponsor_required(view):
 def posted(request):
     """The POST data of a POST (even an empty one), None otherwise: the form is bound only when posted."""
     return request.POST if request.method == "POST" else None
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
-def safe_next(request, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
 
 
 def add_errors(error: ValidationError, *forms, field: str | None = None) -> None:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dossiers.http import client_ip
 from dossiers.models import Commune, Dossier, Piece, Theme
 from dossiers.rules import dossier_financing_plan
 from dossiers.services import EDITABLE_STATES
@@ -21,7 +22,7 @@ from portal.forms import (
     NewProjectForm,
     PlaceForm,
 )
-from portal.views.common import add_errors, client_ip, get_dossier, posted, sponsor_required
+from portal.views.common import add_errors, get_dossier, posted, sponsor_required
 from portal.views.steps import adding_commune, steps_nav, with_commune_added
 from workflows.enums import WITHDRAWABLE_STATES
 from workflows.forms import OptionalReasonForm

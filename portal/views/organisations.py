@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dossiers.http import safe_next
 from dossiers.models import Organisation
 from dossiers.services import organisation_create
 from portal import selectors, services
@@ -20,7 +21,7 @@ from portal.forms import (
     OrganisationForm,
 )
 from portal.models import MembershipRequest
-from portal.views.common import add_errors, posted, safe_next, sponsor_required
+from portal.views.common import add_errors, posted, sponsor_required
 
 PAGE_SIZE = 50
 

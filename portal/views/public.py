@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dossiers.enums import LegalForm
+from dossiers.http import safe_next
 from portal import selectors, services
 from portal.forms import (
     OrientationForm,
     SignUpForm,
 )
-from portal.views.common import posted, safe_next
+from portal.views.common import posted
 
 
 def _escaped_json(data) -> HttpResponse:

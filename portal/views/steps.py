@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from dossiers.enums import PUBLIC_LAW_FORMS, FunderKind, SelfFinancingExemption
+from dossiers.http import client_ip
 from dossiers.models import Dossier, RuleSet
 from dossiers.money import format_eur, format_rate
 from dossiers.rules import dossier_financing_plan, meets_self_financing
@@ -28,7 +29,7 @@ from portal.forms import (
     SubmitForm,
     project_initial,
 )
-from portal.views.common import add_errors, client_ip, get_dossier, posted, sponsor_required
+from portal.views.common import add_errors, get_dossier, posted, sponsor_required
 from workflows.enums import DossierState
 from workflows.services import TransitionRefused, dossier_resubmit, dossier_submit
 
