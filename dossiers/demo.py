@@ -1,6 +1,7 @@
 """Demonstration data: the 51 territories of `reference_data/demo_territories.csv` with their contracts
 and envelopes, one login per role, sponsors with valid SIRETs and dossiers spread over every state of
-the lifecycle, each with a consistent history (dates, amounts, rule set, audit trail).
+the lifecycle, each with a consistent history (dates, amounts, rule set, audit trail, and for those that
+went before the Commission permanente its monthly sessions, agenda items and deliberation numbers).
 
 Everything is idempotent: territories, users and organisations are found by their natural keys, and
 `seed_dossiers(n)` only adds what is missing to reach `n` demonstration dossiers. Dossiers are written
@@ -12,17 +13,19 @@ import hashlib
 import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Case, Sum, When
+from django.db.models import Case, Max, Sum, When
 from django.utils import timezone
 from stdnum import luhn
 
+from committees.models import AgendaItem, Body, CommitteeSession, ItemResult, SessionStatus
+from committees.services import deliberation_number_format, deliberation_numbers_take
 from dossiers.enums import ContractStatus, ContractType, FunderKind, FundingStatus, Generation, LegalForm
 from dossiers.loaders import read_csv
 from dossiers.models import (
@@ -407,6 +410,7 @@ ROLE_OF = {
     "schedule": Role.COMMITTEE_SECRETARY,
     "approve": Role.COMMITTEE_SECRETARY,
     "reject": Role.COMMITTEE_SECRETARY,
+    "defer": Role.COMMITTEE_SECRETARY,
     "notify": Role.COMMITTEE_SECRETARY,
     "start_payment": Role.FINANCE,
     "mark_paid": Role.FINANCE,
@@ -416,6 +420,7 @@ COMMENTS = {
     "declare_incomplete": "Pièce manquante : délibération approuvant le plan de financement.",
     "declare_inadmissible": "Projet hors du périmètre du contrat de territoire.",
     "reject": "Projet non prioritaire au regard de la feuille de route du territoire.",
+    "defer": "Ajourné : le plan de financement doit être confirmé par le Département.",
     "withdraw": "Projet abandonné par le porteur.",
     "lapse": "Aucun commencement d'exécution dans le délai de douze mois.",
 }
@@ -459,19 +464,101 @@ def _state_sequence(n: int, rng: random.Random) -> list[str]:
     return sequence
 
 
-def _timeline(path: list[str], rng: random.Random, now: datetime) -> tuple[datetime, list[tuple[str, datetime]]]:
-    """Creation time and one time per step, all in the past, in order, lapses after the deadline."""
-    offsets, elapsed = [], timedelta(0)
+# The committee sits on the second Monday of each month; its agenda closes a week before.
+AGENDA_LEAD = timedelta(days=7)
+# The longest wait from the agenda to the decision: the lead, then at most five weeks to the next session.
+DECISION_WAIT = timedelta(days=45)
+RESULT_OF = {"approve": ItemResult.APPROVED, "reject": ItemResult.REJECTED, "defer": ItemResult.DEFERRED}
+DECISIONS = frozenset(RESULT_OF)
+# Share of the dossiers decided by the committee whose first passage was deferred, and of the reviewed
+# dossiers waiting for a new session after a deferral.
+DEFERRED_SHARE = 0.08
+DEFERRED_REVIEWED_SHARE = 0.25
+
+
+def _second_monday(year: int, month: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(7 - first.weekday()) % 7 + 7)
+
+
+def _session_day_on_or_after(day: date) -> date:
+    candidate = _second_monday(day.year, day.month)
+    if candidate >= day:
+        return candidate
+    return _second_monday(day.year + day.month // 12, day.month % 12 + 1)
+
+
+@dataclass(frozen=True)
+class _Calendar:
+    """The demonstration's Commission permanente: a session on the second Monday of each month; those
+    up to today are closed, the next one is in preparation and has the dossiers still on an agenda."""
+
+    today: date
+
+    @property
+    def upcoming(self) -> date:
+        return _session_day_on_or_after(self.today + timedelta(days=1))
+
+    @property
+    def agenda_opened_at(self) -> datetime:
+        """Since when dossiers put on the agenda wait for the upcoming session: after the agenda of the
+        last session closed."""
+        previous = _session_day_on_or_after(self.upcoming - timedelta(days=40))  # sessions are 4 or 5 weeks apart
+        return timezone.make_aware(datetime.combine(previous - AGENDA_LEAD + timedelta(days=1), time(8)))
+
+    def days_until_upcoming(self, since: date) -> list[date]:
+        days, day = [], _session_day_on_or_after(since)
+        while day <= self.upcoming:
+            days.append(day)
+            day = _session_day_on_or_after(day + timedelta(days=1))
+        return days
+
+    def decision_time(self, scheduled_at: datetime, rng: random.Random) -> datetime:
+        """During the first session at least a week after the dossier was put on its agenda."""
+        day = _session_day_on_or_after(timezone.localdate(scheduled_at) + AGENDA_LEAD)
+        return timezone.make_aware(datetime.combine(day, time(10))) + timedelta(minutes=rng.randint(0, 180))
+
+
+def _timeline(
+    path: list[str], rng: random.Random, now: datetime, calendar: _Calendar
+) -> tuple[datetime, list[tuple[str, datetime]]]:
+    """Creation time and one time per step, all in the past, in order: lapses after the deadline, the
+    committee's decisions on the day of a session, and a dossier still on an agenda (its last step is
+    "schedule") put on it after the agenda of the last session closed."""
+    gaps = []
     for name in path:
         if name == "lapse":
-            elapsed += timedelta(days=rng.randint(380, 500))
-        elif name in {"approve", "reject"}:
-            elapsed += timedelta(days=rng.randint(20, 60))
+            gaps.append(timedelta(days=rng.randint(380, 500)))
+        elif name in DECISIONS:
+            gaps.append(DECISION_WAIT)  # at most; the session's day decides
         else:
-            elapsed += timedelta(days=rng.randint(2, 40), hours=rng.randint(0, 8))
-        offsets.append(elapsed)
-    created = now - elapsed - timedelta(days=rng.randint(1, 200), hours=rng.randint(1, 10))
-    return created, [(name, created + offset) for name, offset in zip(path, offsets, strict=True)]
+            gaps.append(timedelta(days=rng.randint(2, 40), hours=rng.randint(0, 8)))
+    elapsed = sum(gaps, timedelta(0))
+    if path and path[-1] == "schedule":
+        created = calendar.agenda_opened_at + (now - calendar.agenda_opened_at) * rng.random() - elapsed
+    else:
+        created = now - elapsed - timedelta(days=rng.randint(1, 200), hours=rng.randint(1, 10))
+    steps, at = [], created
+    for name, gap in zip(path, gaps, strict=True):
+        at = calendar.decision_time(at, rng) if name in DECISIONS else at + gap
+        steps.append((name, at))
+    return created, steps
+
+
+def _agenda(
+    steps: list[tuple[str, datetime]], calendar: _Calendar
+) -> list[tuple[date, datetime, str, datetime | None]]:
+    """The dossier's agenda items: (session's day, added at, result, decided at), one per "schedule"."""
+    items = []
+    for index, (name, at) in enumerate(steps):
+        if name != "schedule":
+            continue
+        decision = steps[index + 1] if index + 1 < len(steps) and steps[index + 1][0] in DECISIONS else None
+        if decision is None:
+            items.append((calendar.upcoming, at, ItemResult.PENDING, None))
+        else:
+            items.append((timezone.localdate(decision[1]), at, RESULT_OF[decision[0]], decision[1]))
+    return items
 
 
 class _DossierFactory:
@@ -488,6 +575,7 @@ class _DossierFactory:
         self.targets = {
             (t.name, t.source): t.target for t in Dossier._meta.get_field("state").get_all_transitions(Dossier)
         }
+        self.calendar = _Calendar(timezone.localdate(now))
         self.rule_set = RuleSet.objects.current()
         self.themes = list(Theme.objects.all())
         self.piece_types = list(PieceType.objects.all())
@@ -525,7 +613,11 @@ class _DossierFactory:
         contract = self.contracts[territory_id]
         theme = rng.choice(self.themes)
         path = list(PATHS[state])
-        created, steps = _timeline(path, rng, self.now)
+        if state == S.REVIEWED and rng.random() < DEFERRED_REVIEWED_SHARE:
+            path += ["schedule", "defer"]
+        elif state != S.SCHEDULED and "schedule" in path and rng.random() < DEFERRED_SHARE:
+            path[path.index("schedule") : path.index("schedule")] = ["schedule", "defer"]
+        created, steps = _timeline(path, rng, self.now, self.calendar)
         times = dict(steps)
         submitted = times.get("submit")
         start = (submitted or self.now).date() + timedelta(days=rng.randint(20, 150))
@@ -618,7 +710,7 @@ class _DossierFactory:
         if state == S.DRAFT and rng.random() < 0.5:
             pieces = pieces[: rng.randint(0, len(pieces))]
         events = [self._event(name, at, path, index, organisation) for index, (name, at) in enumerate(steps)]
-        return dossier, communes, expense_rows, funding_rows, pieces, events
+        return dossier, communes, expense_rows, funding_rows, pieces, events, _agenda(steps, self.calendar)
 
     def _event(self, name, at, path, index, organisation):
         from_state = S.DRAFT
@@ -664,6 +756,7 @@ def seed_dossiers(target: int, *, seed: int = 2026, progress=None) -> int:
     now = timezone.now().replace(microsecond=0)
     organisations = seed_organisations(max(60, target // 8), rng)
     factory = _DossierFactory(rng, now)
+    sessions = _Sessions(factory.calendar)
     sponsor_orgs = [o for o in organisations if o.pk in factory.sponsor_orgs]
     public_orgs = [o for o in organisations if o.is_public_law]
     file_name, sha = _demo_piece_file()
@@ -678,7 +771,7 @@ def seed_dossiers(target: int, *, seed: int = 2026, progress=None) -> int:
             if result is None:  # an undertaking at its de minimis cap: a public sponsor takes the dossier
                 result = factory.build(state, rng.choice(public_orgs))
             built.append(result)
-        _write_chunk(built, file_name, sha)
+        _write_chunk(built, file_name, sha, sessions)
         added += len(built)
         if progress:
             progress(added, missing)
@@ -686,8 +779,90 @@ def seed_dossiers(target: int, *, seed: int = 2026, progress=None) -> int:
     return added
 
 
+class _Sessions:
+    """The demonstration's sessions, made as the dossiers need them (every session from the first one a
+    chunk needs to the upcoming one, with the demonstration's committee member), and the last position
+    of each agenda."""
+
+    def __init__(self, calendar: _Calendar):
+        self.calendar = calendar
+        self.ids = dict(
+            CommitteeSession.objects.filter(body=Body.PERMANENT_COMMITTEE).order_by("-pk").values_list("sits_on", "pk")
+        )
+        self.positions = Counter(
+            dict(
+                AgendaItem.objects.values("session_id").annotate(last=Max("position")).values_list("session_id", "last")
+            )
+        )
+        self.member_id = get_user_model().objects.filter(username="elu").values_list("pk", flat=True).first()
+
+    def ensure(self, days: set[date]) -> None:
+        missing = [day for day in self.calendar.days_until_upcoming(min(days)) if day not in self.ids]
+        if not missing:
+            return
+        created = CommitteeSession.objects.bulk_create(
+            [
+                CommitteeSession(
+                    sits_on=day,
+                    status=SessionStatus.CLOSED if day <= self.calendar.today else SessionStatus.PREPARATION,
+                )
+                for day in missing
+            ]
+        )
+        self.ids |= {session.sits_on: session.pk for session in created}
+        if self.member_id:
+            Members = CommitteeSession.members.through
+            Members.objects.bulk_create(
+                [Members(committeesession_id=session.pk, user_id=self.member_id) for session in created],
+                ignore_conflicts=True,
+            )
+
+    def rows(self, built) -> list[tuple]:
+        """The agenda items of the chunk's dossiers (already saved): positions in the order they were
+        added, deliberation numbers for the approvals and rejections in the order of their sessions."""
+        items = [(dossier, *item) for dossier, *_rest, agenda in built for item in agenda]
+        if not items:
+            return []
+        self.ensure({day for _dossier, day, *_rest in items})
+        items.sort(key=lambda item: (item[1], item[2]))
+        positions, numbered = [], Counter()
+        for _dossier, day, _added, result, _decided in items:
+            session_id = self.ids[day]
+            self.positions[session_id] += 1
+            positions.append(self.positions[session_id])
+            if result in (ItemResult.APPROVED, ItemResult.REJECTED):
+                numbered[day.year] += 1
+        numbers = {
+            year: iter(deliberation_numbers_take(body=Body.PERMANENT_COMMITTEE, year=year, count=count))
+            for year, count in numbered.items()
+        }
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = []
+        for (dossier, day, added, result, decided), position in zip(items, positions, strict=True):
+            number = None
+            if result in (ItemResult.APPROVED, ItemResult.REJECTED):
+                number = deliberation_number_format(
+                    body=Body.PERMANENT_COMMITTEE, sits_on=day, number=next(numbers[day.year])
+                )
+            rows.append(
+                (
+                    self.ids[day],
+                    dossier.pk,
+                    position,
+                    adapt(added),
+                    dossier.proposed_amount,
+                    dossier.eligible_base,
+                    result,
+                    dossier.granted_amount if result == ItemResult.APPROVED else None,
+                    adapt(decided) if decided else None,
+                    number,
+                )
+            )
+        return rows
+
+
 @transaction.atomic
-def _write_chunk(built, file_name: str, sha: str) -> None:
+def _write_chunk(built, file_name: str, sha: str, sessions: _Sessions) -> None:
     by_year = Counter(dossier.created_at.year for dossier, *_ in built)
     references = {year: iter(references_allocate(year=year, count=count)) for year, count in by_year.items()}
     dossiers = [item[0] for item in built]
@@ -696,7 +871,7 @@ def _write_chunk(built, file_name: str, sha: str) -> None:
     Dossier.objects.bulk_create(dossiers, batch_size=1000)
     adapt = connection.ops.adapt_datetimefield_value
     links, expenses, funding, pieces, events = [], [], [], [], []
-    for dossier, communes, expense_rows, funding_rows, piece_types, audit in built:
+    for dossier, communes, expense_rows, funding_rows, piece_types, audit, _agenda_items in built:
         pk = dossier.pk
         links += [(pk, insee) for insee in communes]
         expenses += [(pk, *row) for row in expense_rows]
@@ -724,6 +899,7 @@ def _write_chunk(built, file_name: str, sha: str) -> None:
     _insert(FundingLine, ["dossier_id", "funder_kind", "funder_name", "amount", "status"], funding)
     _insert(Piece, PIECE_FIELDS, pieces)
     _insert(AuditEvent, AUDIT_FIELDS, events)
+    _insert(AgendaItem, AGENDA_FIELDS, sessions.rows(built))
 
 
 PIECE_FIELDS = [
@@ -738,6 +914,18 @@ PIECE_FIELDS = [
     "uploaded_by_id",
     "uploaded_at",
     "is_checked",
+]
+AGENDA_FIELDS = [
+    "session_id",
+    "dossier_id",
+    "position",
+    "added_at",
+    "proposed_amount",
+    "eligible_base",
+    "result",
+    "voted_amount",
+    "decided_at",
+    "deliberation_number",
 ]
 AUDIT_FIELDS = [
     "dossier_id",

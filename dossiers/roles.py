@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group, Permission
 
 from workflows.enums import Role
 
-ADMINISTERED_APPS = ("auth", "dossiers", "workflows", "django_tasks_db")
+ADMINISTERED_APPS = ("auth", "dossiers", "workflows", "committees", "documents", "django_tasks_db")
 
 
 def ensure_role_groups(**kwargs) -> None:

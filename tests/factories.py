@@ -12,6 +12,8 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 from stdnum import luhn
 
+from committees.models import CommitteeSession, ItemResult, SessionStatus
+from committees.services import agenda_item_add, agenda_item_decide
 from dossiers import models
 from dossiers.enums import ContractStatus, ContractType, FunderKind, Generation, LegalForm
 from dossiers.services import (
@@ -206,6 +208,14 @@ def make_draft(
     return dossier
 
 
+def make_session(*, members=(), **kwargs) -> CommitteeSession:
+    """A session of the Commission permanente in preparation, in two weeks, unless told otherwise."""
+    fields = {"sits_on": timezone.localdate() + timedelta(days=14), **kwargs}
+    session = CommitteeSession.objects.create(**fields)
+    session.members.set(members)
+    return session
+
+
 # The data each state carries, as the lifecycle would have left it. ---------------------------------
 S = DossierState
 REVIEWED_OR_LATER = {
@@ -224,9 +234,16 @@ GRANTED = {S.APPROVED, S.NOTIFIED, S.AGREEMENT_SIGNED, S.IN_PAYMENT, S.PAID, S.C
 NOTIFIED_OR_LATER = {S.NOTIFIED, S.AGREEMENT_SIGNED, S.IN_PAYMENT, S.PAID, S.CLOSED, S.LAPSED}
 
 
-def make_dossier(state: str = S.DRAFT, *, notified_days_ago: int = 30, convention: bool = False, **kwargs):
+def make_dossier(
+    state: str = S.DRAFT, *, notified_days_ago: int = 30, convention: bool = False, session=None, **kwargs
+):
     """A dossier in `state` with the data that state implies (rule set, proposal, grant, envelope,
-    notification date), built directly: the lifecycle itself is what the tests exercise."""
+    notification date, agenda item), built directly: the lifecycle itself is what the tests exercise.
+
+    From scheduled on, the dossier has its agenda item on `session` (by default a new session: in
+    preparation for a scheduled dossier; closed, on the day of the decision, for a decided one): pending
+    while scheduled, approved for a granted dossier and rejected for a rejected one, each of these with
+    its deliberation number."""
     dossier = make_draft(**kwargs)
     if state == S.DRAFT:
         return dossier
@@ -240,16 +257,31 @@ def make_dossier(state: str = S.DRAFT, *, notified_days_ago: int = 30, conventio
             "proposed_amount": Decimal("80000.00"),
             "convention_decided": convention,
         }
+    decided_at = timezone.now() - timedelta(days=notified_days_ago + 10)
     if state in GRANTED:
         fields |= {
             "granted_amount": Decimal("80000.00"),
             "envelope": dossier.contract.envelopes.first(),
-            "decided_at": timezone.now() - timedelta(days=notified_days_ago + 10),
+            "decided_at": decided_at,
         }
+    if state == S.REJECTED:
+        fields |= {"decided_at": decided_at, "closed_at": decided_at}
     if state in NOTIFIED_OR_LATER:
         fields["notified_on"] = timezone.localdate() - timedelta(days=notified_days_ago)
     models.Dossier.objects.filter(pk=dossier.pk).update(state=state, **fields)
-    return models.Dossier.objects.get(pk=dossier.pk)
+    dossier = models.Dossier.objects.get(pk=dossier.pk)
+    if state == S.SCHEDULED:
+        agenda_item_add(session=session or make_session(), dossier=dossier, at=timezone.now())
+    elif state in GRANTED or state == S.REJECTED:
+        session = session or make_session(sits_on=timezone.localdate(decided_at), status=SessionStatus.CLOSED)
+        item = agenda_item_add(session=session, dossier=dossier, at=decided_at - timedelta(days=20))
+        if state == S.REJECTED:
+            agenda_item_decide(item=item, result=ItemResult.REJECTED, at=decided_at)
+        else:
+            agenda_item_decide(
+                item=item, result=ItemResult.APPROVED, at=decided_at, voted_amount=dossier.granted_amount
+            )
+    return dossier
 
 
 def snapshot(dossier_id):

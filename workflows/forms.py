@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from committees.selectors import sessions_open_for_agenda
 from workflows import services
 
 
@@ -26,6 +27,14 @@ class ApproveForm(OptionalCommentForm):
     amount = forms.DecimalField(label=_("Amount voted (€)"), max_digits=14, decimal_places=2, min_value=0)
 
 
+class ScheduleForm(forms.Form):
+    session = forms.ModelChoiceField(
+        label=_("Session"),
+        queryset=sessions_open_for_agenda(),
+        empty_label=_("Choose a session"),
+    )
+
+
 class AgreementForm(forms.Form):
     signed_on = forms.DateField(label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -45,7 +54,7 @@ ACTIONS = {
     "submit": (NoInputForm, services.dossier_submit),
     "resubmit": (NoInputForm, services.dossier_resubmit),
     "withdraw": (OptionalReasonForm, services.dossier_withdraw),
-    "schedule": (NoInputForm, services.dossier_schedule),
+    "schedule": (ScheduleForm, services.dossier_schedule),
     "unschedule": (NoInputForm, services.dossier_unschedule),
     "defer": (ReasonForm, services.dossier_defer),
     "approve": (ApproveForm, services.dossier_approve),

@@ -26,6 +26,8 @@ from viewflow.workflow.flow.views import FlowArchiveListView, FlowInboxListView,
 from viewflow.workflow.flow.views.mixins import StoreRequestPathMixin
 from viewflow.workflow.status import STATUS
 
+from committees.selectors import agenda_item_list_for_dossier
+from committees.views import SessionViewset
 from dossiers.models import Dossier
 from dossiers.rules import dossier_financing_plan
 from dossiers.selectors import dossier_list_for_user
@@ -229,6 +231,7 @@ class DossierPageView(StaffPageMixin, generic.TemplateView):
             events=audit_event_list_for_user(user).filter(dossier=dossier),
             process=process_for_dossier(dossier.pk),
             actions=available_actions(user, dossier),
+            agenda_items=agenda_item_list_for_dossier(dossier),
             can_check_pieces=dossier.state in CHECKABLE_STATES
             and (Role.ADMINISTRATOR in user_roles(user) or dossier.territory_id in officer_territory_ids(user)),
             **kwargs,
@@ -483,4 +486,4 @@ class InstructionViewset(FlowAppViewset):
         return None
 
 
-site = Site(title=gettext_lazy("Territorial contracts"), viewsets=[InstructionViewset(DossierFlow)])
+site = Site(title=gettext_lazy("Territorial contracts"), viewsets=[InstructionViewset(DossierFlow), SessionViewset()])

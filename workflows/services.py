@@ -26,6 +26,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
+from committees.models import AgendaItem, CommitteeSession, ItemResult
+from committees.services import agenda_item_add, agenda_item_decide
 from dossiers.enums import ContractStatus, SelfFinancingExemption
 from dossiers.models import Dossier, Envelope, PieceType, RuleSet
 from dossiers.money import ZERO, format_eur, format_rate
@@ -335,8 +337,15 @@ def dossier_resubmit(*, dossier: Dossier, actor, ip_address: str | None = None) 
 
 
 def dossier_withdraw(*, dossier: Dossier, actor, reason: str = "", ip_address: str | None = None) -> Dossier:
-    """Sponsor withdraws the dossier; impossible once a payment has been made (state in payment)."""
-    return _fire(dossier=dossier, actor=actor, name="withdraw", ip_address=ip_address, comment=reason)
+    """Sponsor withdraws the dossier; impossible once a payment has been made (state in payment). A
+    dossier waiting on a session's agenda leaves it."""
+
+    def leave_the_agenda(locked):
+        AgendaItem.objects.filter(dossier=locked, result=ItemResult.PENDING).delete()
+
+    return _fire(
+        dossier=dossier, actor=actor, name="withdraw", ip_address=ip_address, comment=reason, then=leave_the_agenda
+    )
 
 
 def dossier_declare_incomplete(
@@ -467,17 +476,93 @@ def dossier_complete_review(
     )
 
 
-def dossier_schedule(*, dossier: Dossier, actor, ip_address: str | None = None) -> Dossier:
-    return _fire(dossier=dossier, actor=actor, name="schedule", ip_address=ip_address)
+def _open_session(session: CommitteeSession) -> CommitteeSession:
+    """The session's row, locked (its agenda positions and status are read under the lock), if it is
+    still open for agenda."""
+    locked = CommitteeSession.objects.select_for_update().get(pk=session.pk)
+    if not locked.is_open_for_agenda:
+        raise TransitionRefused.single(
+            "session_closed_for_agenda",
+            _("The agenda of the session of %(date)s is closed: the session is “%(status)s”.")
+            % {"date": date_format(locked.sits_on, "SHORT_DATE_FORMAT"), "status": locked.get_status_display()},
+        )
+    return locked
+
+
+def _pending_item(dossier: Dossier) -> AgendaItem:
+    """The agenda item on which the dossier waits, locked."""
+    item = (
+        AgendaItem.objects.select_for_update(of=("self",))
+        .select_related("session")
+        .filter(dossier=dossier, result=ItemResult.PENDING)
+        .first()
+    )
+    if item is None:
+        raise TransitionRefused.single("not_on_agenda", _("The dossier is not on the agenda of a session."))
+    return item
+
+
+def dossier_schedule(*, dossier: Dossier, actor, session: CommitteeSession, ip_address: str | None = None) -> Dossier:
+    """Puts the dossier last on the agenda of `session`, which must be in preparation or convened and
+    must not have had the dossier already (a deferred dossier goes to a later session); the agenda item
+    keeps the officer's proposal (amount and eligible base) as it stands now."""
+
+    def guard(locked, now):
+        _open_session(session)
+        if AgendaItem.objects.filter(session=session, dossier=locked).exists():
+            raise TransitionRefused.single(
+                "already_on_session", _("The dossier has already been on the agenda of this session.")
+            )
+
+    def then(locked):
+        agenda_item_add(session=session, dossier=locked, at=locked.state_changed_at)
+
+    return _fire(dossier=dossier, actor=actor, name="schedule", ip_address=ip_address, guard=guard, then=then)
 
 
 def dossier_unschedule(*, dossier: Dossier, actor, ip_address: str | None = None) -> Dossier:
-    return _fire(dossier=dossier, actor=actor, name="unschedule", ip_address=ip_address)
+    """Takes the dossier off the agenda it waits on (its item is deleted), while that session is still
+    open for agenda; the dossier goes back to reviewed."""
+
+    def guard(locked, now):
+        item = _pending_item(locked)
+        _open_session(item.session)
+
+    def then(locked):
+        _pending_item(locked).delete()
+
+    return _fire(dossier=dossier, actor=actor, name="unschedule", ip_address=ip_address, guard=guard, then=then)
+
+
+def _require_pending_item(locked: Dossier, now) -> None:
+    """Guard of the committee's decisions: the dossier waits on an agenda."""
+    _pending_item(locked)
+
+
+def _record_result(result: str, voted_amount: Decimal | None = None):
+    """The follow-up of a committee decision: the result on the dossier's pending agenda item, with a
+    deliberation number for an approval or a rejection."""
+
+    def then(locked):
+        agenda_item_decide(
+            item=_pending_item(locked), result=result, at=locked.state_changed_at, voted_amount=voted_amount
+        )
+
+    return then
 
 
 def dossier_defer(*, dossier: Dossier, actor, reason: str, ip_address: str | None = None) -> Dossier:
-    """The committee defers the item: the dossier goes back to reviewed, for a later session."""
-    return _fire(dossier=dossier, actor=actor, name="defer", ip_address=ip_address, comment=reason)
+    """The committee defers the item (result deferred, no deliberation number): the dossier goes back
+    to reviewed, for a later session."""
+    return _fire(
+        dossier=dossier,
+        actor=actor,
+        name="defer",
+        ip_address=ip_address,
+        comment=reason,
+        guard=_require_pending_item,
+        then=_record_result(ItemResult.DEFERRED),
+    )
 
 
 def dossier_approve(
@@ -489,13 +574,15 @@ def dossier_approve(
     comment: str = "",
     ip_address: str | None = None,
 ) -> Dossier:
-    """Records the committee's approval of `amount` and commits it on the contract's envelope.
+    """Records the committee's approval of `amount` on the dossier's pending agenda item, with the
+    next deliberation number of the session's body and year, and commits it on the contract's envelope.
 
-    Guards: 0 < amount ≤ requested; for undertakings, the de minimis room; an open envelope of the
-    contract (the given one, else this year's) whose row is locked and whose remaining room covers the
-    amount, so concurrent votes can never over-commit it."""
+    Guards: the dossier waits on an agenda; 0 < amount ≤ requested; for undertakings, the de minimis
+    room; an open envelope of the contract (the given one, else this year's) whose row is locked and
+    whose remaining room covers the amount, so concurrent votes can never over-commit it."""
 
     def guard(locked, now):
+        _pending_item(locked)
         if not ZERO < amount <= locked.requested_amount:
             raise TransitionRefused.single(
                 "invalid_amount",
@@ -526,13 +613,24 @@ def dossier_approve(
         ip_address=ip_address,
         comment=comment,
         guard=guard,
+        then=_record_result(ItemResult.APPROVED, voted_amount=amount),
         amount=amount,
         envelope=envelope,
     )
 
 
 def dossier_reject(*, dossier: Dossier, actor, reason: str, ip_address: str | None = None) -> Dossier:
-    return _fire(dossier=dossier, actor=actor, name="reject", ip_address=ip_address, comment=reason)
+    """Records the committee's rejection on the dossier's pending agenda item, with the next
+    deliberation number of the session's body and year."""
+    return _fire(
+        dossier=dossier,
+        actor=actor,
+        name="reject",
+        ip_address=ip_address,
+        comment=reason,
+        guard=_require_pending_item,
+        then=_record_result(ItemResult.REJECTED),
+    )
 
 
 def dossier_notify(*, dossier: Dossier, actor, ip_address: str | None = None) -> Dossier:

@@ -10,8 +10,8 @@ from django.utils import timezone
 from dossiers.enums import LegalForm
 from dossiers.models import DeMinimisDeclaration, Dossier
 from dossiers.money import add_months
-from tests.factories import EnvelopeFactory, OrganisationFactory, make_dossier, make_draft, make_user
-from workflows.enums import AuditKind, DossierState, Role
+from tests.factories import EnvelopeFactory, OrganisationFactory, make_dossier, make_draft
+from workflows.enums import AuditKind, DossierState
 from workflows.models import AuditEvent
 from workflows.services import TransitionRefused, dossier_approve, dossier_submit
 
@@ -50,11 +50,6 @@ def company(db):
     declare(company, "220000.00")
     grant_here(company, "40000.00")
     return company
-
-
-@pytest.fixture
-def secretary(db):
-    return make_user(Role.COMMITTEE_SECRETARY)
 
 
 def request(organisation, amount) -> Dossier:

@@ -69,16 +69,6 @@ def assert_fired(result, dossier, name, target):
 
 
 @pytest.fixture
-def secretary(db):
-    return make_user(Role.COMMITTEE_SECRETARY)
-
-
-@pytest.fixture
-def finance(db):
-    return make_user(Role.FINANCE)
-
-
-@pytest.fixture
 def association(db):
     return OrganisationFactory(legal_form=LegalForm.ASSOCIATION, name="Association de test")
 

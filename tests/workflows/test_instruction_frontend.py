@@ -45,7 +45,12 @@ def world(django_capture_on_commit_callbacks):
 
 def instruction_urls(world):
     """Every URL of the instruction frontend, filled with the world's process, task and dossier."""
-    values = {"process_pk": world["process"].pk, "task_pk": world["task"].pk, "pk": world["dossier"].pk}
+    values = {
+        "process_pk": world["process"].pk,
+        "task_pk": world["task"].pk,
+        "pk": world["dossier"].pk,
+        "batch_pk": world["dossier"].pk,  # the sessions' document batches: none exists, each must 404
+    }
     urls = set()
 
     def walk(patterns, prefix):

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from dossiers.models import Dossier
-from tests.factories import EnvelopeFactory, make_dossier, make_user, snapshot
+from tests.factories import EnvelopeFactory, make_dossier, make_session, make_user, snapshot
 from workflows import services
 from workflows.enums import AuditKind, DossierState, Role
 from workflows.lifecycle import TRANSITIONS
@@ -36,6 +36,8 @@ PAYLOADS = {
     "reject": {"reason": "Non prioritaire"},
     "sign_agreement": {"signed_on": timezone.localdate()},
 }
+# Input that lives in the database, made in the test's transaction.
+DATABASE_PAYLOADS = {"schedule": lambda: {"session": make_session()}}
 # Data that lets each transition's own guards pass, so the table tests roles and states alone.
 SETUP = {
     "sign_agreement": {"convention": True},
@@ -62,13 +64,14 @@ def test_every_state_transition_and_role(name, role):
         Role.ADVISER: make_user(Role.ADVISER),
         Role.ADMINISTRATOR: make_user(Role.ADMINISTRATOR),
     }
+    payload = PAYLOADS.get(name) or DATABASE_PAYLOADS.get(name, dict)()
     for state in DossierState.values:
         dossier = make_dossier(state, contract=contract, **SETUP.get(name, {}))
         actor = dossier.created_by if role == Role.SPONSOR else staff[role]
         before = snapshot(dossier.pk)
         allowed = state in sources(name) and role in TRANSITIONS[name].roles
         if allowed:
-            result = SERVICES[name](dossier=dossier, actor=actor, **PAYLOADS.get(name, {}))
+            result = SERVICES[name](dossier=dossier, actor=actor, **payload)
             assert result.state == target(name, state), (state, name, role)
             assert Dossier.objects.get(pk=dossier.pk).state == target(name, state)
             events = AuditEvent.objects.filter(dossier=dossier)
@@ -77,7 +80,7 @@ def test_every_state_transition_and_role(name, role):
             ]
         else:
             with pytest.raises(services.TransitionRefused) as refused:
-                SERVICES[name](dossier=dossier, actor=actor, **PAYLOADS.get(name, {}))
+                SERVICES[name](dossier=dossier, actor=actor, **payload)
             assert refused.value.code in {"forbidden", "invalid_state"}, (
                 state,
                 name,

@@ -1,0 +1,11 @@
+from django import template
+
+from committees import permissions
+
+register = template.Library()
+
+
+@register.filter
+def can_view_sessions(user) -> bool:
+    """`{% if request.user|can_view_sessions %}`: whether the committee's pages are open to the user."""
+    return permissions.can_view_sessions(user)

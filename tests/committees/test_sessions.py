@@ -1,0 +1,97 @@
+"""Sessions are created by the committee's secretariat (or an administrator) and move on one step at a
+time: in preparation → convened → held → closed."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone, translation
+
+from committees.models import Body, CommitteeSession, SessionStatus
+from committees.services import session_create, session_set_status
+from tests.factories import make_session, make_user
+from workflows.enums import Role
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("role", [Role.COMMITTEE_SECRETARY, Role.ADMINISTRATOR])
+def test_the_secretariat_and_administrators_create_sessions_in_preparation(role):
+    sits_on = timezone.localdate() + timedelta(days=20)
+
+    session = session_create(actor=make_user(role), body=Body.PERMANENT_COMMITTEE, sits_on=sits_on, place="Limoges")
+
+    assert (session.body, session.sits_on, session.place, session.status) == (
+        Body.PERMANENT_COMMITTEE,
+        sits_on,
+        "Limoges",
+        SessionStatus.PREPARATION,
+    )
+
+
+def test_a_session_without_a_place_sits_at_the_hotel_de_region():
+    session = session_create(
+        actor=make_user(Role.COMMITTEE_SECRETARY), body="CP", sits_on=timezone.localdate(), place="  "
+    )
+
+    assert session.place == "Hôtel de Région, Bordeaux"
+
+
+@pytest.mark.parametrize("role", [Role.COMMITTEE_MEMBER, Role.OFFICER, Role.FINANCE, Role.SPONSOR])
+def test_other_roles_cannot_create_a_session(role):
+    with translation.override("en"), pytest.raises(PermissionDenied, match="secretariat"):
+        session_create(actor=make_user(role), body="CP", sits_on=timezone.localdate(), place="")
+
+    assert not CommitteeSession.objects.exists()
+
+
+def test_a_new_session_cannot_be_in_the_past():
+    with pytest.raises(ValidationError) as error:
+        session_create(
+            actor=make_user(Role.COMMITTEE_SECRETARY),
+            body="CP",
+            sits_on=timezone.localdate() - timedelta(days=1),
+            place="",
+        )
+
+    assert error.value.code == "past_date"
+    assert not CommitteeSession.objects.exists()
+
+
+def test_a_session_moves_on_one_step_at_a_time_up_to_closed():
+    secretary = make_user(Role.COMMITTEE_SECRETARY)
+    session = make_session()
+
+    for status in (SessionStatus.CONVENED, SessionStatus.HELD, SessionStatus.CLOSED):
+        session = session_set_status(session=session, actor=secretary, status=status)
+        assert CommitteeSession.objects.get(pk=session.pk).status == status
+    assert session.next_status is None
+
+
+@pytest.mark.parametrize(
+    ("current", "status"),
+    [
+        (SessionStatus.PREPARATION, SessionStatus.HELD),  # skips the convocation
+        (SessionStatus.CONVENED, SessionStatus.PREPARATION),  # back
+        (SessionStatus.CLOSED, SessionStatus.HELD),  # back
+        (SessionStatus.CLOSED, SessionStatus.CLOSED),
+        (SessionStatus.PREPARATION, "cancelled"),
+    ],
+)
+def test_a_session_never_goes_back_nor_skips_a_step(current, status):
+    session = make_session(status=current)
+
+    with pytest.raises(ValidationError) as error:
+        session_set_status(session=session, actor=make_user(Role.ADMINISTRATOR), status=status)
+
+    assert error.value.code == "invalid_status"
+    assert CommitteeSession.objects.get(pk=session.pk).status == current
+
+
+def test_a_committee_member_cannot_move_a_session_on():
+    session = make_session()
+
+    with pytest.raises(PermissionDenied):
+        session_set_status(session=session, actor=make_user(Role.COMMITTEE_MEMBER), status=SessionStatus.CONVENED)
+
+    assert CommitteeSession.objects.get(pk=session.pk).status == SessionStatus.PREPARATION
