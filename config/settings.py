@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "viewflow.workflow",
     "dossiers",
     "workflows",
+    "committees",
     "documents",
     "messaging",
     "portal",
@@ -154,6 +155,12 @@ STORAGES = {
         if PRODUCTION
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # Issued PDF letters and signature images: a local directory by default; any django-storages backend
+    # in production (DOCUMENTS_STORAGE_BACKEND, with its options in DOCUMENTS_STORAGE_OPTIONS as JSON).
+    "documents": {
+        "BACKEND": env.str("DOCUMENTS_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("DOCUMENTS_STORAGE_OPTIONS", default={"location": str(Path(MEDIA_ROOT) / "documents")}),
+    },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -195,6 +202,21 @@ TASKS = {
     }
 }
 
+# The Region as the granting body, and the PDF documents (documents app): the issuer printed on every
+# letter; a render is tried DOCUMENTS_RENDER_ATTEMPTS times, waiting DOCUMENTS_RETRY_DELAYS seconds
+# between attempts, before its job is reported as failed.
+REGION_NAME = env.str("REGION_NAME", default="Région Nouvelle-Aquitaine")
+DOCUMENTS_ISSUER = {
+    "name": REGION_NAME,
+    "siret": env.str("REGION_SIRET", default="20005375900011"),
+    "address": "14, rue François-de-Sourdis",
+    "postcode_city": "33077 Bordeaux Cedex",
+    "court": "tribunal administratif de Bordeaux",
+    "court_address": "9, rue Tastet, CS 21490, 33063 Bordeaux Cedex",
+}
+DOCUMENTS_RENDER_ATTEMPTS = env.int("DOCUMENTS_RENDER_ATTEMPTS", default=3)
+DOCUMENTS_RETRY_DELAYS = [1, 5]
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -215,8 +237,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint logs every rendering step at INFO; its warnings (a refused URL...) stay visible.
+        "weasyprint": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
-
-# The Region as the granting body (letters, open data).
-REGION_NAME = env.str("REGION_NAME", default="Région Nouvelle-Aquitaine")

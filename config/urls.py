@@ -13,5 +13,6 @@ urlpatterns += i18n_patterns(
     path("", include("portal.urls")),
     path("", include("messaging.urls")),
     path("", include("dossiers.urls")),
+    path("", include("documents.urls")),
     prefix_default_language=False,
 )

@@ -44,10 +44,12 @@ def _dossier_scope(user, roles: frozenset[Role] | None = None) -> Q | None:
     return scope
 
 
-def dossier_list_for_user(user, *, staff_only: bool = False) -> QuerySet[Dossier]:
+def dossier_list_for_user(user, *, staff_only: bool = False, roles: frozenset[Role] | None = None) -> QuerySet[Dossier]:
     """The dossiers `user` may see; with `staff_only`, only those they see as the Region's staff (not
-    as a sponsor)."""
-    scope = _dossier_scope(user, frozenset(Role) - {Role.SPONSOR} if staff_only else None)
+    as a sponsor); with `roles`, only those they see through these roles."""
+    if roles is None and staff_only:
+        roles = frozenset(Role) - {Role.SPONSOR}
+    scope = _dossier_scope(user, roles)
     dossiers = Dossier.objects.all() if scope is None else Dossier.objects.filter(scope)
     return dossiers.select_related("organisation", "territory", "contract", "theme")
 

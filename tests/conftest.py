@@ -29,6 +29,14 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media" / "documents")},
+        },
+    }
+    settings.DOCUMENTS_RETRY_DELAYS = [0, 0]
 
 
 @pytest.fixture
@@ -49,6 +57,16 @@ def contract(territory):
 @pytest.fixture
 def officer(territory):
     return factories.make_user(Role.OFFICER, territory=territory)
+
+
+@pytest.fixture
+def secretary(db):
+    return factories.make_user(Role.COMMITTEE_SECRETARY)
+
+
+@pytest.fixture
+def finance(db):
+    return factories.make_user(Role.FINANCE)
 
 
 @pytest.fixture

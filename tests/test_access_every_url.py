@@ -9,10 +9,12 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from viewflow.workflow.status import STATUS
 
+from documents.models import DocumentBatch, DocumentJob, DocumentKind, IssuedDocument, JobStatus
+from documents.services import document_request, job_run
 from messaging.models import Message, MessageAttachment, Notification
 from messaging.services import message_post
 from portal.models import MembershipRequest
-from tests.factories import OrganisationFactory, make_dossier, make_territory, make_user
+from tests.factories import OrganisationFactory, make_dossier, make_session, make_territory, make_user
 from workflows.enums import DossierState, Role
 from workflows.flows import DossierFlow
 from workflows.instruction import task_take
@@ -45,7 +47,16 @@ def world(django_capture_on_commit_callbacks):
     task_take(task=task, actor=officer)
     candidate = make_user(Role.SPONSOR)
     request = MembershipRequest.objects.create(organisation=dossier.organisation, user=candidate)
+    letter = job_run(document_request(kind=DocumentKind.ACKNOWLEDGEMENT, dossier=dossier, enqueue=False).pk).document
+    failed = document_request(kind=DocumentKind.PIECES_REQUEST, dossier=dossier, enqueue=False)
+    DocumentJob.objects.filter(pk=failed.pk).update(status=JobStatus.FAILED, error="boom")
+    session = make_session()
+    batch = DocumentBatch.objects.create(session=session, label="Lettres")
     return {
+        "letter": letter,
+        "failed_job": failed,
+        "session": session,
+        "batch": batch,
         "dossier": dossier,
         "officer": officer,
         "task": task,
@@ -68,7 +79,14 @@ def fill(route: str, world) -> str:
         "decision": "accept",
         "name": "withdraw",
     }
-    if route.startswith("porteur/organisations/"):
+    if route.startswith("documents/demandes/"):
+        values["pk"] = world["failed_job"].pk
+    elif route.startswith("documents/"):
+        values["pk"] = world["letter"].pk
+    elif route.startswith(("seances/", "region/sessions/")):
+        values["pk"] = world["session"].pk
+        values["batch_pk"] = world["batch"].pk
+    elif route.startswith("porteur/organisations/"):
         values["pk"] = dossier.organisation_id
     elif route.startswith("porteur/demandes-adhesion/"):
         values["pk"] = world["request"].pk
@@ -113,6 +131,9 @@ def snapshot(world):
         (task.status, task.owner_id),
         notification and notification.read_at,
         MembershipRequest.objects.get(pk=world["request"].pk).status,
+        list(IssuedDocument.objects.values_list("pk", "number", "version")),
+        list(DocumentJob.objects.values_list("pk", "status")),
+        DocumentBatch.objects.count(),
     )
 
 
@@ -142,5 +163,6 @@ def test_an_officer_of_another_territory_gets_nothing_of_the_dossier_from_any_ur
                     assert dossier.reference not in text, (user, method, url)
                     assert SECRET not in text, (user, method, url)
                     assert b"%PDF-1.4 secret" not in body, (user, method, url)
+                    assert not body.startswith(b"%PDF"), (user, method, url)
                 assert snapshot(world) == before, (user, method, url)
     assert world["task"].__class__.objects.get(pk=world["task"].pk).status == STATUS.ASSIGNED

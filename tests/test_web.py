@@ -465,6 +465,8 @@ def _dossier_page_data(dossier, user):
         *[piece.original_name for piece in dossier.pieces.all()],
         *[piece.piece_type.label for piece in dossier.pieces.all()],
         *[text for event in dossier.audit_events.all() for text in (event.actor_name, event.comment, event.reason)],
+        *[document.number for document in dossier.documents.all()],
+        *[job.number for job in dossier.document_jobs.all()],
     ]
 
 

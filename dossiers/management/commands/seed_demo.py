@@ -3,13 +3,15 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from documents.demo import seed_demo_letters
 from dossiers.demo import seed_dossiers, seed_instructions, seed_logins, seed_territories, seed_territory_officers
 
 
 class Command(BaseCommand):
     help = (
         "Loads the demonstration data (51 territories and their contracts, one login per role, sponsors and "
-        "dossiers in every state) and prints the logins. Idempotent: only what is missing is added."
+        "dossiers in every state, the Commission permanente's sessions and agendas) and prints the logins. "
+        "Idempotent: only what is missing is added."
     )
 
     def add_arguments(self, parser):
@@ -20,6 +22,12 @@ class Command(BaseCommand):
             help="Number of demonstration dossiers to reach (default 400).",
         )
         parser.add_argument("--seed", type=int, default=2026, help="Random seed, for reproducible data.")
+        parser.add_argument(
+            "--letters",
+            type=int,
+            default=8,
+            help="The PDF letters of this many of the demo sponsor's dossiers are issued (default 8; 0: none).",
+        )
         parser.add_argument(
             "--instructions",
             type=int,
@@ -41,9 +49,10 @@ class Command(BaseCommand):
         added = seed_dossiers(dossiers, seed=seed, progress=progress if self.stdout.isatty() else None)
         seed_territory_officers()
         instructions = seed_instructions(options["instructions"])
+        letters = seed_demo_letters(limit=options["letters"]) if options["letters"] else 0
         self.stdout.write(
             f"Demo data: {created} territories created, {added} dossiers added, {instructions} instructions "
-            f"started ({time.monotonic() - started:.1f} s)."
+            f"started, {letters} letters issued ({time.monotonic() - started:.1f} s)."
         )
         self.stdout.write("")
         self.stdout.write("Logins (local demonstration only):")

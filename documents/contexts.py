@@ -1,0 +1,249 @@
+"""What each document prints: the facts of its dossier (or session), the letter text version chosen
+for it, and the merge fields of the administrators' paragraphs.
+
+`build(job)` reads the database (a fixed number of queries per dossier document; the session report
+reads its agenda in a fixed number of queries whatever its length); `assemble(...)` only arranges
+what it is given, so the administrators' preview feeds it demonstration facts.
+"""
+
+import base64
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from documents.formatting import amount_in_words, date_fr, format_eur, format_rate
+from documents.models import SESSION_KINDS, DocumentKind, LetterTemplate, documents_storage
+from documents.richtext import merge
+
+TITLES = {
+    DocumentKind.ACKNOWLEDGEMENT: "Accusé de réception de votre demande de subvention",
+    DocumentKind.PIECES_REQUEST: "Demande de pièces complémentaires",
+    DocumentKind.SESSION_REPORT: "Rapport de présentation",
+    DocumentKind.DELIBERATION_EXTRACT: "Extrait du registre des délibérations",
+    DocumentKind.AWARD_NOTIFICATION: "Notification d'attribution d'une subvention",
+    DocumentKind.REFUSAL_LETTER: "Décision de refus d'une demande de subvention",
+    DocumentKind.CONVENTION: "Convention d'attribution d'une subvention",
+    DocumentKind.PAYMENT_CERTIFICATE: "Certificat de paiement et ordre de paiement",
+}
+
+
+@dataclass
+class Facts:
+    """Everything a document may print besides its number and letter text."""
+
+    dossier: object = None
+    organisation: object = None
+    contract: object = None
+    territory: object = None
+    rule_set: object = None
+    communes: list = field(default_factory=list)
+    total_cost: Decimal | None = None
+    eligible_expenses: Decimal | None = None
+    decision: object = None  # committees.AgendaItem with a deliberation number
+    session: object = None
+    items: list = field(default_factory=list)  # the session report's agenda
+    comment: str = ""  # the officer's list of missing pieces, the committee's reason for a refusal
+    event_date: date | None = None
+    convention_required: bool = False
+    total_proposed: Decimal | None = None
+
+    @property
+    def amount(self) -> Decimal | None:
+        """The amount the letter is about: voted, else granted, else proposed."""
+        if self.decision is not None and self.decision.voted_amount:
+            return self.decision.voted_amount
+        if self.dossier is None:
+            return None
+        return self.dossier.granted_amount or self.dossier.proposed_amount
+
+    @property
+    def rate(self) -> Decimal | None:
+        base = self.dossier.eligible_base if self.dossier is not None else None
+        return self.amount / base if self.amount and base else None
+
+
+def letter_for(kind: str, contract_type: str = "", territory_id: int | None = None) -> LetterTemplate:
+    """The current letter text of the most specific scope: the territory's, else the contract type's,
+    else the document type's default (which the initial migration creates for every type)."""
+    keys = [
+        LetterTemplate.make_scope_key(kind, "", territory_id) if territory_id else None,
+        LetterTemplate.make_scope_key(kind, contract_type) if contract_type else None,
+        LetterTemplate.make_scope_key(kind),
+    ]
+    keys = [key for key in keys if key]
+    candidates = {
+        letter.scope_key: letter for letter in LetterTemplate.objects.filter(scope_key__in=keys).latest_versions()
+    }
+    for key in keys:
+        if key in candidates:
+            return candidates[key]
+    raise LetterTemplate.DoesNotExist(f"no letter text for {kind}")
+
+
+# The transition whose date (and comment) a document prints.
+EVENT_OF_KIND = {
+    DocumentKind.ACKNOWLEDGEMENT: "submit",
+    DocumentKind.PIECES_REQUEST: "declare_incomplete",
+    DocumentKind.REFUSAL_LETTER: "reject",
+    DocumentKind.PAYMENT_CERTIFICATE: "mark_paid",
+}
+
+
+def dossier_facts(dossier_id: int, kind: str, event=None) -> Facts:
+    from committees.selectors import decision_item
+    from dossiers.models import Dossier
+    from dossiers.rules import convention_required, dossier_financing_plan
+    from workflows.models import AuditEvent
+
+    dossier = Dossier.objects.select_related(
+        "organisation__commune", "contract", "territory", "rule_set", "theme", "envelope"
+    ).get(pk=dossier_id)
+    plan = dossier_financing_plan(dossier)
+    facts = Facts(
+        dossier=dossier,
+        organisation=dossier.organisation,
+        contract=dossier.contract,
+        territory=dossier.territory,
+        rule_set=dossier.rule_set,
+        communes=[str(commune) for commune in dossier.communes.order_by("name")],
+        total_cost=plan.total_cost,
+        eligible_expenses=plan.eligible_expenses,
+    )
+    if kind in (
+        DocumentKind.DELIBERATION_EXTRACT,
+        DocumentKind.AWARD_NOTIFICATION,
+        DocumentKind.REFUSAL_LETTER,
+        DocumentKind.CONVENTION,
+        DocumentKind.PAYMENT_CERTIFICATE,
+    ):
+        facts.decision = decision_item(dossier)
+        facts.session = facts.decision.session if facts.decision is not None else None
+    transition = EVENT_OF_KIND.get(kind)
+    if transition and (event is None or event.transition != transition):
+        event = (
+            AuditEvent.objects.filter(dossier_id=dossier_id, transition=transition, kind="transition")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+    if transition and event is not None:
+        facts.event_date = timezone.localdate(event.created_at)
+        facts.comment = event.comment
+    if facts.amount and dossier.rule_set is not None:
+        facts.convention_required = convention_required(dossier=dossier, amount=facts.amount, rule_set=dossier.rule_set)
+    return facts
+
+
+def session_facts(session_id: int) -> Facts:
+    from committees.models import AgendaItem, CommitteeSession
+    from workflows.models import Opinion
+
+    items = (
+        AgendaItem.objects.filter(session_id=session_id)
+        .select_related("dossier__organisation", "dossier__territory", "dossier__contract", "dossier__theme")
+        .prefetch_related(
+            Prefetch(
+                "dossier__opinions",
+                queryset=Opinion.objects.exclude(verdict="").select_related("service").order_by("service__name"),
+            )
+        )
+        .order_by("dossier__territory__name", "position", "id")
+    )
+    session = CommitteeSession.objects.get(pk=session_id)
+    items = list(items)
+    for item in items:
+        # The proposal as it stood when the item was put on the agenda, else the dossier's current one.
+        item.report_amount = item.proposed_amount or item.dossier.proposed_amount
+        item.report_base = item.eligible_base or item.dossier.eligible_base
+        item.report_rate = item.report_amount / item.report_base if item.report_amount and item.report_base else None
+        item.opinions_summary = [
+            f"{opinion.service.name} : {opinion.get_verdict_display()}" for opinion in item.dossier.opinions.all()
+        ]
+    total = sum((item.report_amount or Decimal(0) for item in items), Decimal("0.00"))
+    return Facts(session=session, items=items, total_proposed=total)
+
+
+def _signature_data_uri(letter: LetterTemplate) -> str:
+    """The signature image inlined as a `data:` URL: the renderer never reads the media storage."""
+    if not letter.signature_image:
+        return ""
+    content_type = "image/png" if letter.signature_extension == "png" else "image/jpeg"
+    with documents_storage().open(letter.signature_image.name, "rb") as image:
+        return f"data:{content_type};base64,{base64.b64encode(image.read()).decode('ascii')}"
+
+
+def merge_values(facts: Facts, issued_on: date, letter: LetterTemplate) -> dict[str, str]:
+    dossier, organisation, decision = facts.dossier, facts.organisation, facts.decision
+    values = {name: "" for name in ("beneficiaire", "siret", "reference", "intitule", "objet", "territoire")}
+    values["date_du_jour"] = date_fr(issued_on)
+    values["signataire"] = letter.signatory_name
+    if facts.session is not None:
+        values["date_seance"] = values["date_deliberation"] = date_fr(facts.session.sits_on)
+    if dossier is not None:
+        amount = facts.amount
+        values |= {
+            "beneficiaire": organisation.name,
+            "siret": organisation.siret or organisation.rna or "",
+            "reference": dossier.reference,
+            "intitule": dossier.title,
+            "objet": dossier.object,
+            "territoire": facts.territory.name,
+            "contrat": facts.contract.name,
+            "montant_demande": format_eur(dossier.requested_amount),
+            "montant": format_eur(amount) if amount else "",
+            "montant_lettres": amount_in_words(amount) if amount else "",
+            "taux": format_rate(facts.rate) if facts.rate else "",
+            "base_eligible": f"{format_eur(dossier.eligible_base)} {dossier.tax_basis.upper()}"
+            if dossier.eligible_base
+            else "",
+            "date_depot": date_fr(dossier.submitted_at),
+            "date_limite_pieces": date_fr(dossier.pieces_due_on),
+        }
+    if decision is not None:
+        values["numero_deliberation"] = decision.deliberation_number or ""
+    return values
+
+
+def assemble(
+    *, kind: str, number: str, version: int, issued_at, letter: LetterTemplate, facts: Facts, preview: bool = False
+) -> dict:
+    issued_on = issued_at.date() if isinstance(issued_at, datetime) else issued_at
+    values = merge_values(facts, issued_on, letter)
+    return {
+        "kind": kind,
+        "title": TITLES[kind],
+        "number": number,
+        "version": version,
+        "issued_on": issued_on,
+        "issuer": settings.DOCUMENTS_ISSUER,
+        "letter": letter,
+        "opening": merge(letter.opening, values),
+        "closing": merge(letter.closing, values),
+        "signature_image": _signature_data_uri(letter),
+        "facts": facts,
+        "dossier": facts.dossier,
+        "organisation": facts.organisation,
+        "contract": facts.contract,
+        "territory": facts.territory,
+        "rules": facts.rule_set,
+        "decision": facts.decision,
+        "session": facts.session,
+        "amount": facts.amount,
+        "rate": facts.rate,
+        "preview": preview,
+    }
+
+
+def build(job, *, issued_at) -> dict:
+    if job.kind in SESSION_KINDS:
+        facts = session_facts(job.session_id)
+        letter = letter_for(job.kind)
+    else:
+        facts = dossier_facts(job.dossier_id, job.kind, event=job.event)
+        letter = letter_for(job.kind, facts.contract.contract_type, facts.territory.pk)
+    return assemble(
+        kind=job.kind, number=job.number, version=job.version, issued_at=issued_at, letter=letter, facts=facts
+    )

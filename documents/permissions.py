@@ -1,0 +1,45 @@
+"""Who may read and who may (re)issue documents. Everyone else gets a 404 on a document's address."""
+
+from committees.permissions import can_manage_sessions
+from dossiers.selectors import dossier_list_for_user
+from workflows.enums import Role
+from workflows.permissions import user_roles
+
+# A dossier's letters are read by its sponsors and by the staff who work on it (the territory's officers,
+# the committee, finance, administrators); the services consulted for an opinion do not receive them.
+DOSSIER_READERS = frozenset(Role) - {Role.ADVISER}
+# Those who may issue a new version of a dossier's document, or retry a failed one.
+DOSSIER_ISSUERS = frozenset({Role.OFFICER, Role.COMMITTEE_SECRETARY, Role.FINANCE, Role.ADMINISTRATOR})
+
+
+def can_read_dossier_documents(user, dossier_id: int) -> bool:
+    return dossier_list_for_user(user, roles=DOSSIER_READERS).filter(pk=dossier_id).exists()
+
+
+def can_read_session_documents(user, session) -> bool:
+    """The secretariat and administrators; committee members for the sessions they sit in."""
+    roles = user_roles(user)
+    if roles & {Role.COMMITTEE_SECRETARY, Role.ADMINISTRATOR}:
+        return True
+    return Role.COMMITTEE_MEMBER in roles and session.members.filter(pk=user.pk).exists()
+
+
+def can_read(user, document) -> bool:
+    if not user.is_authenticated:
+        return False
+    if document.session_id is not None and document.dossier_id is None:
+        return can_read_session_documents(user, document.session)
+    return can_read_dossier_documents(user, document.dossier_id)
+
+
+def can_issue_for_dossier(user, dossier_id: int) -> bool:
+    return dossier_list_for_user(user, roles=DOSSIER_ISSUERS).filter(pk=dossier_id).exists()
+
+
+def can_issue(user, subject) -> bool:
+    """`subject`: an IssuedDocument or a DocumentJob."""
+    if not user.is_authenticated:
+        return False
+    if subject.dossier_id is None:
+        return can_manage_sessions(user)
+    return can_issue_for_dossier(user, subject.dossier_id)
