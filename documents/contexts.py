@@ -12,12 +12,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from documents.formatting import amount_in_words, date_fr, format_eur, format_rate
 from documents.models import SESSION_KINDS, DocumentKind, LetterTemplate, documents_storage
 from documents.richtext import merge
+from dossiers.money import ZERO
 
 TITLES = {
     DocumentKind.ACKNOWLEDGEMENT: "Accusé de réception de votre demande de subvention",
@@ -96,13 +98,15 @@ EVENT_OF_KIND = {
 def dossier_facts(dossier_id: int, kind: str, event=None) -> Facts:
     from committees.selectors import decision_item
     from dossiers.models import Dossier
-    from dossiers.rules import convention_required, dossier_financing_plan
+    from dossiers.rules import convention_required
     from workflows.models import AuditEvent
 
     dossier = Dossier.objects.select_related(
         "organisation__commune", "contract", "territory", "rule_set", "theme", "envelope"
     ).get(pk=dossier_id)
-    plan = dossier_financing_plan(dossier)
+    expenses = dossier.expense_lines.aggregate(
+        total=Coalesce(Sum("amount"), ZERO), eligible=Coalesce(Sum("amount", filter=Q(is_eligible=True)), ZERO)
+    )
     facts = Facts(
         dossier=dossier,
         organisation=dossier.organisation,
@@ -110,8 +114,8 @@ def dossier_facts(dossier_id: int, kind: str, event=None) -> Facts:
         territory=dossier.territory,
         rule_set=dossier.rule_set,
         communes=[str(commune) for commune in dossier.communes.order_by("name")],
-        total_cost=plan.total_cost,
-        eligible_expenses=plan.eligible_expenses,
+        total_cost=expenses["total"],
+        eligible_expenses=expenses["eligible"],
     )
     if kind in (
         DocumentKind.DELIBERATION_EXTRACT,
