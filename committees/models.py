@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -23,7 +24,7 @@ class SessionStatus(models.TextChoices):
     PREPARATION = "preparation", _("In preparation")
     CONVENED = "convened", _("Convened")
     HELD = "held", _("Held")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("committee session", "Closed")
 
 
 # A session moves through these statuses in this order, never back.
