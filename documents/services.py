@@ -29,6 +29,7 @@ from documents.models import (
     DocumentSequence,
     IssuedDocument,
     JobStatus,
+    LetterTemplate,
     documents_storage,
 )
 from documents.rendering import render_pdf
@@ -108,11 +109,11 @@ def job_run(job_id: int) -> DocumentJob:
     attempts = max(settings.DOCUMENTS_RENDER_ATTEMPTS, 1)
     delays = list(settings.DOCUMENTS_RETRY_DELAYS)
     for attempt in range(1, attempts + 1):
+        job.attempts = attempt
         try:
             document = issue(job)
         except Exception as error:
             logger.warning("document job %s: attempt %s failed", job.pk, attempt, exc_info=True)
-            job.attempts = attempt
             job.error = f"{type(error).__name__}: {error}"[:2000]
             if attempt == attempts:
                 job.status, job.finished_at = JobStatus.FAILED, timezone.now()
@@ -122,7 +123,7 @@ def job_run(job_id: int) -> DocumentJob:
             job.save(update_fields=["attempts", "error"])
             time.sleep(delays[min(attempt - 1, len(delays) - 1)] if delays else 0)
         else:
-            job.attempts, job.status, job.document = attempt, JobStatus.DONE, document
+            job.status, job.document = JobStatus.DONE, document
             return job
     return job
 
@@ -162,7 +163,7 @@ def issue(job: DocumentJob) -> IssuedDocument:
                 sha256=digest,
             )
             DocumentJob.objects.filter(pk=job.pk).update(
-                status=JobStatus.DONE, document=document, finished_at=timezone.now(), error=""
+                status=JobStatus.DONE, document=document, finished_at=timezone.now(), error="", attempts=job.attempts
             )
     except BaseException:
         if stored is not None:
@@ -186,6 +187,32 @@ def resume_stale_jobs(older_than: timedelta = timedelta(minutes=10)) -> int:
     for job_id in stale:
         render_document.enqueue(job_id=job_id)
     return len(stale)
+
+
+def sweep_orphan_files(older_than: timedelta = timedelta(hours=1), *, dry_run: bool = False) -> list[str]:
+    """Deletes the files of the documents storage that no record points to and that are older than
+    `older_than` (what a process killed while writing a PDF leaves behind). Returns their names."""
+    storage = documents_storage()
+    known = set(IssuedDocument.objects.values_list("file", flat=True))
+    known |= set(LetterTemplate.objects.exclude(signature_image="").values_list("signature_image", flat=True))
+    limit = timezone.now() - older_than
+    orphans = []
+
+    def walk(folder):
+        directories, files = storage.listdir(folder)
+        for name in files:
+            path = f"{folder}/{name}" if folder else name
+            if path not in known and storage.get_modified_time(path) < limit:
+                orphans.append(path)
+        for directory in directories:
+            walk(f"{folder}/{directory}" if folder else directory)
+
+    if storage.exists(""):
+        walk("")
+    if not dry_run:
+        for path in orphans:
+            storage.delete(path)
+    return orphans
 
 
 # Batches ------------------------------------------------------------------------------------------

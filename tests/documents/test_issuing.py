@@ -265,6 +265,8 @@ def test_a_failed_render_is_retried_then_reported_and_leaves_no_file(contract, m
     assert services.job_retry(job)
     job = job_run(job.pk)
     assert job.status == "done" and job.document.number == job.number
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error) == ("done", 1, "")
 
 
 def test_a_record_that_cannot_be_written_takes_its_file_away(contract, monkeypatch, settings):
@@ -332,3 +334,24 @@ def test_the_missing_letters_of_a_session_are_the_only_ones_issued_again(contrac
     batch, count = services.session_issue_letters(session, enqueue=False)
     assert count == 1
     assert batch.jobs.get().kind == DocumentKind.DELIBERATION_EXTRACT
+
+
+def test_the_sweep_deletes_the_files_no_record_points_to_and_keeps_the_others(contract, settings):
+    import os
+    import time as clock
+
+    dossier = make_dossier(S.SUBMITTED, contract=contract)
+    kept = job_run(document_request(kind=DocumentKind.ACKNOWLEDGEMENT, dossier=dossier, enqueue=False).pk).document
+    storage = documents_storage()
+    orphan = storage.save("acknowledgement/2026/AR-2026-999999-v1-half.pdf", io.BytesIO(b"%PDF-1.7 half"))
+    recent = storage.save("acknowledgement/2026/AR-2026-999998-v1-writing.pdf", io.BytesIO(b"%PDF-1.7 now"))
+    two_hours_ago = clock.time() - 7200
+    for name in (orphan, kept.file.name):
+        os.utime(storage.path(name), (two_hours_ago, two_hours_ago))
+
+    out = io.StringIO()
+    call_command("issue_documents", sweep_orphans=True, stdout=out)
+
+    assert "1 orphan file(s) deleted." in out.getvalue() and orphan in out.getvalue()
+    assert not storage.exists(orphan)
+    assert storage.exists(kept.file.name) and storage.exists(recent)  # recorded, or maybe still being written

@@ -6,6 +6,7 @@ documents; or enqueues again the documents left waiting.
     manage.py issue_documents --session 12 --enqueue   # handed to the task workers; the bar follows them
     manage.py issue_documents --retry-failed
     manage.py issue_documents --resume-stale
+    manage.py issue_documents --sweep-orphans          # files no record points to (a killed writer's)
 """
 
 import sys
@@ -35,6 +36,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--retry-failed", action="store_true", help="put every failed document back in the queue")
         parser.add_argument("--resume-stale", action="store_true", help="enqueue again documents left waiting")
+        parser.add_argument(
+            "--sweep-orphans", action="store_true", help="delete stored files that no record points to (1 h old)"
+        )
         parser.add_argument("--poll", type=float, default=0.5, help="seconds between two looks at the workers")
 
     def handle(
@@ -51,6 +55,12 @@ class Command(BaseCommand):
         if retry_failed:
             count = sum(services.job_retry(job) for job in DocumentJob.objects.filter(status=JobStatus.FAILED))
             self.stdout.write(f"{count} failed document(s) put back in the queue.")
+            return
+        if options["sweep_orphans"]:
+            orphans = services.sweep_orphan_files()
+            self.stdout.write(f"{len(orphans)} orphan file(s) deleted.")
+            for path in orphans:
+                self.stdout.write(f"  {path}")
             return
         if resume_stale:
             self.stdout.write(f"{services.resume_stale_jobs()} waiting document(s) enqueued again.")
