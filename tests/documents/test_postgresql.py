@@ -6,6 +6,7 @@ Skipped on SQLite; see tests/workflows/test_postgresql.py for the transactional 
 
 import io
 from decimal import Decimal
+from functools import partial
 from threading import Barrier, Thread
 
 import pytest
@@ -79,3 +80,48 @@ def test_documents_requested_at_the_same_moment_get_distinct_sequential_numbers(
         thread.join(60)
     assert errors == []
     assert sorted(int(number.rsplit("-", 1)[1]) for number in numbers) == list(range(1, 9))
+
+
+@pytest.mark.postgresql
+@transactional
+def test_twenty_concurrent_approvals_with_room_for_ten_commit_ten_and_request_their_letters_only(territory):
+    """Issue 5's must-show, with what issue 4 adds to an approval: the envelope is never exceeded, the ten
+    refused dossiers are unchanged, and only the ten approvals got deliberation numbers and letters, all
+    numbered without gaps or duplicates."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Sum
+
+    from committees.models import AgendaItem
+    from dossiers.models import Dossier
+    from tests.factories import EnvelopeFactory, make_session, snapshot
+    from tests.workflows.test_postgresql import run_together, successes_and_errors
+
+    envelope = EnvelopeFactory(contract__territory=territory, amount=Decimal("100000.00"))
+    session = make_session()
+    dossiers = [make_dossier(DossierState.SCHEDULED, contract=envelope.contract, session=session) for _ in range(20)]
+    before = {dossier.pk: snapshot(dossier.pk) for dossier in dossiers}
+    secretary = make_user(Role.COMMITTEE_SECRETARY)
+    actors = [get_user_model().objects.get(pk=secretary.pk) for _ in dossiers]
+
+    outcomes = run_together(
+        [
+            partial(services.dossier_approve, dossier=dossier, actor=actor, amount=Decimal("10000.00"))
+            for dossier, actor in zip(dossiers, actors, strict=True)
+        ]
+    )
+
+    successes, errors = successes_and_errors(outcomes)
+    assert len(successes) == 10
+    assert [getattr(error, "code", repr(error)) for error in errors] == ["envelope_exceeded"] * 10
+    approved = Dossier.objects.filter(pk__in=before, state=DossierState.APPROVED)
+    assert approved.aggregate(total=Sum("granted_amount"))["total"] == envelope.amount
+    for dossier in Dossier.objects.filter(pk__in=before).exclude(state=DossierState.APPROVED):
+        assert snapshot(dossier.pk) == before[dossier.pk]
+    numbers = sorted(AgendaItem.objects.filter(dossier__in=approved).values_list("deliberation_number", flat=True))
+    assert [int(number.rsplit("-", 1)[1]) for number in numbers] == list(range(1, 11))
+    assert not AgendaItem.objects.exclude(dossier__in=approved).exclude(deliberation_number=None).exists()
+    jobs = DocumentJob.objects.all()
+    assert set(jobs.values_list("dossier_id", flat=True)) == set(approved.values_list("pk", flat=True))
+    for kind, prefix in ((DocumentKind.AWARD_NOTIFICATION, "NOT"), (DocumentKind.DELIBERATION_EXTRACT, "EXD")):
+        sequence = sorted(int(n.rsplit("-", 1)[1]) for n in jobs.filter(kind=kind).values_list("number", flat=True))
+        assert sequence == list(range(1, 11)), prefix
