@@ -27,7 +27,7 @@ from viewflow.workflow.flow.views.mixins import StoreRequestPathMixin
 from viewflow.workflow.status import STATUS
 
 from committees.selectors import agenda_item_list_for_dossier
-from committees.views import SessionViewset
+from committees.views import EnvelopeViewset, SessionViewset
 from dossiers.models import Dossier
 from dossiers.rules import dossier_financing_plan
 from dossiers.selectors import dossier_list_for_user
@@ -486,4 +486,7 @@ class InstructionViewset(FlowAppViewset):
         return None
 
 
-site = Site(title=gettext_lazy("Territorial contracts"), viewsets=[InstructionViewset(DossierFlow), SessionViewset()])
+site = Site(
+    title=gettext_lazy("Territorial contracts"),
+    viewsets=[InstructionViewset(DossierFlow), SessionViewset(), EnvelopeViewset()],
+)

@@ -1,6 +1,6 @@
 from django import template
 
-from committees import permissions
+from committees import envelopes, permissions
 
 register = template.Library()
 
@@ -9,3 +9,9 @@ register = template.Library()
 def can_view_sessions(user) -> bool:
     """`{% if request.user|can_view_sessions %}`: whether the committee's pages are open to the user."""
     return permissions.can_view_sessions(user)
+
+
+@register.filter
+def can_view_envelopes(user) -> bool:
+    """`{% if request.user|can_view_envelopes %}`: whether the envelopes' page is open to the user."""
+    return envelopes.can_view_envelopes(user)
