@@ -71,8 +71,9 @@ def session_create(*, actor, body: str = Body.PERMANENT_COMMITTEE, sits_on: date
 
 def session_set_status(*, session: CommitteeSession, actor, status: str) -> CommitteeSession:
     """Moves the session one step on: in preparation → convened → held → closed, never back. Dossiers
-    can be put on (or taken off) the agenda only while it is in preparation or convened. Returns the
-    session as saved."""
+    can be put on (or taken off) the agenda only while it is in preparation or convened. Convening
+    issues the presentation report (rendered after the commit; a new version if one was issued before).
+    Returns the session as saved."""
     if not can_manage_sessions(actor):
         raise PermissionDenied(_("Only the committee's secretariat or an administrator can change a session."))
     with transaction.atomic():
@@ -88,6 +89,11 @@ def session_set_status(*, session: CommitteeSession, actor, status: str) -> Comm
             )
         locked.status = status
         locked.save(update_fields=["status"])
+        if status == SessionStatus.CONVENED:
+            # Convening sends the members the presentation report: the agenda with the proposals.
+            from documents.services import session_issue_report
+
+            session_issue_report(locked, actor=actor)
     return locked
 
 

@@ -80,3 +80,27 @@ def test_others_do_not_see_a_batch(client, decided_session, role):
     client.force_login(make_user(role))  # a committee member who does not sit in this session
     response = client.get(reverse("sessions:document_batch", args=[decided_session.pk, batch.pk]))
     assert response.status_code in (403, 404)
+
+
+def test_convening_a_session_issues_its_presentation_report_to_the_members(
+    client, contract, django_capture_on_commit_callbacks
+):
+    from committees.services import session_set_status
+    from documents.models import DocumentKind, IssuedDocument
+
+    session = make_session()
+    make_dossier(DossierState.SCHEDULED, contract=contract, session=session)
+    secretary = make_user(Role.COMMITTEE_SECRETARY)
+    with django_capture_on_commit_callbacks(execute=True):
+        session_set_status(session=session, actor=secretary, status=SessionStatus.CONVENED)
+
+    report = IssuedDocument.objects.get(session=session)
+    assert report.kind == DocumentKind.SESSION_REPORT and report.issued_by == secretary
+    member = make_user(Role.COMMITTEE_MEMBER)
+    session.members.add(member)
+    client.force_login(member)
+    assert client.get(reverse("documents:download", args=[report.pk])).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        session_set_status(session=session, actor=secretary, status=SessionStatus.HELD)
+    assert IssuedDocument.objects.filter(session=session).count() == 1  # only convening issues it
