@@ -52,28 +52,31 @@ def envelope_problems() -> list[str]:
     return problems
 
 
+def _lagging(what: str, numbers, last_numbers: dict) -> list[str]:
+    """The sequences (keyed by prefix and year) that stand below a number already handed out."""
+    highest = defaultdict(int)
+    for number in numbers:
+        prefix, year = number.split("-")[:2]
+        highest[(prefix, int(year))] = max(highest[(prefix, int(year))], _number(number))
+    return [
+        f"{what} sequence {prefix} {year} at {last_numbers.get((prefix, year), 0)}, {used} used"
+        for (prefix, year), used in sorted(highest.items())
+        if last_numbers.get((prefix, year), 0) < used
+    ]
+
+
 def sequence_problems() -> list[str]:
     from documents.models import NUMBER_PREFIXES, DocumentJob, DocumentSequence
 
-    problems = []
-    used = defaultdict(int)
-    for number in AgendaItem.objects.exclude(deliberation_number=None).values_list("deliberation_number", flat=True):
-        body, year = number.split("-")[:2]
-        used[(body, int(year))] = max(used[(body, int(year))], _number(number))
-    sequences = {(s.body, s.year): s.last_number for s in DeliberationSequence.objects.all()}
-    for (body, year), highest in sorted(used.items()):
-        if sequences.get((body, year), 0) < highest:
-            problems.append(f"deliberation sequence {body} {year} at {sequences.get((body, year), 0)}, {highest} used")
-    documents = defaultdict(int)
-    for number in DocumentJob.objects.values_list("number", flat=True):
-        prefix, year = number.split("-")[:2]
-        documents[(prefix, int(year))] = max(documents[(prefix, int(year))], _number(number))
-    kinds = {prefix: kind for kind, prefix in NUMBER_PREFIXES.items()}
-    last = {(NUMBER_PREFIXES[s.kind], s.year): s.last_number for s in DocumentSequence.objects.all()}
-    for (prefix, year), highest in sorted(documents.items()):
-        if prefix in kinds and last.get((prefix, year), 0) < highest:
-            problems.append(f"document sequence {prefix} {year} at {last.get((prefix, year), 0)}, {highest} used")
-    return problems
+    deliberations = AgendaItem.objects.exclude(deliberation_number=None).values_list("deliberation_number", flat=True)
+    documents = DocumentJob.objects.values_list("number", flat=True)
+    return _lagging(
+        "deliberation", deliberations, {(s.body, s.year): s.last_number for s in DeliberationSequence.objects.all()}
+    ) + _lagging(
+        "document",
+        documents,
+        {(NUMBER_PREFIXES[s.kind], s.year): s.last_number for s in DocumentSequence.objects.all()},
+    )
 
 
 def consistency_problems() -> list[str]:

@@ -5,13 +5,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from committees.models import AgendaItem, Body, CommitteeSession, ItemResult
 from documents.contexts import Facts, assemble
 from documents.models import NUMBER_PREFIXES, DocumentKind, LetterTemplate
 from documents.rendering import render_pdf
-from documents.services import TEMPLATES
+from documents.services import TEMPLATES, letters_language
 from dossiers.enums import LegalForm, TaxBasis
 from dossiers.models import Commune, Contract, Dossier, Organisation, RuleSet, Territory, Theme
 
@@ -83,7 +83,7 @@ def demo_facts(kind: str) -> Facts:
 
 
 def preview_pdf(letter: LetterTemplate) -> bytes:
-    with translation.override("fr-fr"):
+    with letters_language():
         return render_pdf(render_to_string(TEMPLATES[letter.kind], _preview_context(letter)))
 
 

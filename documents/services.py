@@ -128,10 +128,14 @@ def job_run(job_id: int) -> DocumentJob:
     return job
 
 
+def letters_language():
+    """The documents are French administrative acts, whoever issues them (or previews them)."""
+    return translation.override("fr-fr")
+
+
 def render_html(job: DocumentJob, *, issued_at=None) -> tuple[str, object]:
     """The document's HTML and the letter text version it uses."""
-    # The documents are French administrative acts, whoever issues them.
-    with translation.override("fr-fr"):
+    with letters_language():
         context = contexts.build(job, issued_at=issued_at or timezone.now())
         return render_to_string(TEMPLATES[job.kind], context), context["letter"]
 
@@ -245,6 +249,11 @@ def decision_kinds(item) -> list[str]:
     return []
 
 
+def letters_label(session, *, reissue: bool = False) -> str:
+    label = f"Lettres de la séance du {session.sits_on:%d/%m/%Y}"
+    return f"{label} (nouvelles versions)" if reissue else label
+
+
 def session_letters_batch(session, *, actor=None) -> DocumentBatch:
     """The batch that gathers the letters of a session's decisions (created on the first one)."""
     batch = DocumentBatch.objects.filter(session=session, purpose=DocumentBatch.Purpose.DECISIONS).first()
@@ -252,7 +261,7 @@ def session_letters_batch(session, *, actor=None) -> DocumentBatch:
         batch = DocumentBatch.objects.create(
             session=session,
             purpose=DocumentBatch.Purpose.DECISIONS,
-            label=f"Lettres de la séance du {session.sits_on:%d/%m/%Y}",
+            label=letters_label(session),
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
     return batch
@@ -283,7 +292,7 @@ def session_issue_letters(
         batch = DocumentBatch.objects.create(
             session=session,
             purpose=DocumentBatch.Purpose.DECISIONS,
-            label=f"Lettres de la séance du {session.sits_on:%d/%m/%Y}" + (" (nouvelles versions)" if reissue else ""),
+            label=letters_label(session, reissue=reissue),
             created_by=actor if actor is not None and actor.is_authenticated else None,
         )
         count = 0
