@@ -50,6 +50,17 @@ class CommitteeSession(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="committee_sessions", verbose_name=_("members")
     )
+    quorum = models.PositiveSmallIntegerField(
+        _("quorum"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Members present (and not withdrawn from the item) needed before a result is recorded; "
+            "empty: more than half of the members."
+        ),
+    )
+    # Set while `session_close` applies the results, so that a second closing waits its turn.
+    closing_since = models.DateTimeField(_("closing since"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
@@ -66,6 +77,14 @@ class CommitteeSession(models.Model):
     @property
     def is_open_for_agenda(self) -> bool:
         return self.status in AGENDA_OPEN_STATUSES
+
+    @property
+    def quorum_required(self) -> int:
+        """The number of members who must be present (and not withdrawn) for a result to be recorded:
+        the session's quorum, else more than half of its members (at least one)."""
+        if self.quorum is not None:
+            return self.quorum
+        return self.members.count() // 2 + 1
 
     @property
     def next_status(self) -> SessionStatus | None:
@@ -88,6 +107,22 @@ class AgendaItem(models.Model):
     deliberation_number = models.CharField(
         _("deliberation number"), max_length=20, null=True, blank=True, unique=True, editable=False
     )
+    # The committee's vote, recorded during the session; `session_close` applies it to the dossier
+    # (which sets `result`, the amount voted and the deliberation number above).
+    outcome = models.CharField(
+        _("outcome of the vote"), max_length=10, choices=ItemResult.choices, blank=True, default="", editable=False
+    )
+    amended_amount = models.DecimalField(_("amount amended by the committee"), **MONEY, null=True, blank=True)
+    outcome_reason = models.TextField(_("reason (rejection or deferral)"), blank=True, editable=False)
+    outcome_recorded_at = models.DateTimeField(_("vote recorded at"), null=True, blank=True, editable=False)
+    # The envelope an approval commits (chosen by the scenario the item came from); none: the
+    # contract's envelope of the year.
+    envelope = models.ForeignKey(
+        "dossiers.Envelope", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    voted_en_bloc = models.BooleanField(_("voted en bloc"), default=False, editable=False)
+    # Why applying the outcome to the dossier was refused at the closing (e.g. the envelope is full).
+    apply_error = models.TextField(_("refused at the closing"), blank=True, editable=False)
 
     class Meta:
         ordering = ["session", "position", "id"]
@@ -105,6 +140,11 @@ class AgendaItem(models.Model):
     def __str__(self):
         return f"{self.session} — {self.dossier_id}"
 
+    @property
+    def amount_put_to_vote(self):
+        """The amount an approval commits: the committee's amendment, else the officer's proposal."""
+        return self.amended_amount if self.amended_amount is not None else self.proposed_amount
+
 
 class DeliberationSequence(models.Model):
     """The last deliberation number handed out per body and year; allocated under a row lock."""
@@ -118,3 +158,151 @@ class DeliberationSequence(models.Model):
 
     def __str__(self):
         return f"{self.body} {self.year}: {self.last_number}"
+
+
+class MemberInterest(models.Model):
+    """An interest a member declared in an organisation or a territory: the member withdraws (déport)
+    from every item whose sponsor or territory it is, and is neither counted nor allowed to vote on it."""
+
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="declared_interests", verbose_name=_("member")
+    )
+    organisation = models.ForeignKey(
+        "dossiers.Organisation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    territory = models.ForeignKey(
+        "dossiers.Territory",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("territory"),
+    )
+    description = models.CharField(
+        _("nature of the interest"), max_length=200, blank=True, help_text=_("E.g. chair of the association.")
+    )
+    declared_on = models.DateField(_("declared on"), default=timezone.localdate)
+
+    class Meta:
+        ordering = ["member", "declared_on", "pk"]
+        verbose_name = _("declared interest")
+        verbose_name_plural = _("declared interests")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(organisation__isnull=False, territory__isnull=True)
+                | models.Q(organisation__isnull=True, territory__isnull=False),
+                name="interest_in_organisation_or_territory",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.member} — {self.organisation or self.territory}"
+
+
+class Attendance(models.Model):
+    """Whether a member of the session was present, as the secretariat recorded it."""
+
+    session = models.ForeignKey(CommitteeSession, on_delete=models.CASCADE, related_name="attendances")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    is_present = models.BooleanField(_("present"), default=False)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
+        constraints = [models.UniqueConstraint(fields=["session", "member"], name="one_attendance_per_member")]
+
+    def __str__(self):
+        return f"{self.session} — {self.member}"
+
+
+class VoteChoice(models.TextChoices):
+    FOR = "for", _("For")
+    AGAINST = "against", _("Against")
+    ABSTENTION = "abstention", _("Abstention")
+    NOT_TAKING_PART = "not_taking_part", _("Not taking part in the vote")
+    WITHDRAWN = "withdrawn", _("Withdrawn (déport)")
+
+
+# The choices a member makes; `WITHDRAWN` is recorded by the application from the declared interests.
+CAST_CHOICES = (VoteChoice.FOR, VoteChoice.AGAINST, VoteChoice.ABSTENTION, VoteChoice.NOT_TAKING_PART)
+
+
+class Vote(models.Model):
+    """A present member's vote on an agenda item (one per member and item), or the record that the
+    member withdrew from it."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="votes")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="committee_votes")
+    choice = models.CharField(_("vote"), max_length=16, choices=VoteChoice.choices)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["item", "pk"]
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [models.UniqueConstraint(fields=["item", "member"], name="one_vote_per_member_and_item")]
+        indexes = [models.Index(fields=["member", "item"], name="vote_member_item")]
+
+    def __str__(self):
+        return f"{self.item} — {self.member}: {self.choice}"
+
+
+class Scenario(models.Model):
+    """A what-if programming of an envelope ahead of a session ("simulation"): reviewed dossiers with
+    the amounts and rates one would propose. A scenario never commits money; it can be turned into the
+    agenda of a session, with its amounts as the proposals."""
+
+    envelope = models.ForeignKey(
+        "dossiers.Envelope", on_delete=models.CASCADE, related_name="scenarios", verbose_name=_("envelope")
+    )
+    name = models.CharField(_("name"), max_length=120)
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    session = models.ForeignKey(
+        CommitteeSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="scenarios",
+        verbose_name=_("turned into the agenda of"),
+        editable=False,
+    )
+    turned_at = models.DateTimeField(_("turned into an agenda at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = _("scenario")
+        verbose_name_plural = _("scenarios")
+
+    def __str__(self):
+        return self.name
+
+
+class ScenarioLine(models.Model):
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="lines")
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE, related_name="+")
+    eligible_base = models.DecimalField(_("eligible base"), **MONEY)
+    amount = models.DecimalField(_("amount"), **MONEY)
+
+    class Meta:
+        ordering = ["scenario", "pk"]
+        verbose_name = _("scenario line")
+        verbose_name_plural = _("scenario lines")
+        constraints = [
+            models.UniqueConstraint(fields=["scenario", "dossier"], name="dossier_once_per_scenario"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="scenario_amount_positive"),
+            models.CheckConstraint(condition=models.Q(eligible_base__gt=0), name="scenario_base_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.scenario} — {self.dossier_id}"

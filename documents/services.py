@@ -11,6 +11,9 @@ written only once the whole file is in storage (it is deleted again if the recor
 import hashlib
 import logging
 import time
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -82,9 +85,46 @@ def document_request(
             version=version,
         )
         job_id = job.pk
-        if enqueue:
+        collecting = _batched.get()
+        if collecting is not None:
+            # Inside `rendering_batched`: rendered with the others once the caller is done, if this
+            # transaction commits.
+            transaction.on_commit(lambda: collecting.add(job))
+        elif enqueue:
             transaction.on_commit(lambda: render_document.enqueue(job_id=job_id))
     return job
+
+
+@dataclass
+class BatchedRequests:
+    job_ids: list = field(default_factory=list)
+    batch: DocumentBatch | None = None
+
+    def add(self, job: DocumentJob) -> None:
+        self.job_ids.append(job.pk)
+        if self.batch is None and job.batch_id is not None:
+            self.batch = job.batch
+
+
+_batched: ContextVar[BatchedRequests | None] = ContextVar("documents_rendering_batched", default=None)
+
+
+@contextmanager
+def rendering_batched():
+    """Within the block, the documents requested (by transitions that commit) are not rendered one
+    by one: at the end of the block they are rendered by one background task, in the order asked.
+    Used by the closing of a session, whose hundreds of decisions would otherwise each enqueue their
+    own letters."""
+    from documents.tasks import render_documents
+
+    collected = BatchedRequests()
+    token = _batched.set(collected)
+    try:
+        yield collected
+    finally:
+        _batched.reset(token)
+        if collected.job_ids:
+            render_documents.enqueue(job_ids=collected.job_ids)
 
 
 def job_retry(job: DocumentJob, *, actor=None) -> bool:

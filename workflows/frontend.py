@@ -26,8 +26,9 @@ from viewflow.workflow.flow.views import FlowArchiveListView, FlowInboxListView,
 from viewflow.workflow.flow.views.mixins import StoreRequestPathMixin
 from viewflow.workflow.status import STATUS
 
+from committees.envelope_views import EnvelopeViewset
 from committees.selectors import agenda_item_list_for_dossier
-from committees.views import EnvelopeViewset, SessionViewset
+from committees.views import SessionViewset
 from dossiers.models import Dossier
 from dossiers.rules import dossier_financing_plan
 from dossiers.selectors import dossier_list_for_user

@@ -60,8 +60,10 @@ class DossierLifecycle(ConcurrentTransitionMixin, models.Model):
 
     # Committee
     @transition(field=state, source=S.REVIEWED, target=S.SCHEDULED)
-    def schedule(self, *, at):
-        pass
+    def schedule(self, *, at, proposal=None):
+        """`proposal`: (amount, eligible base) that replaces the officer's, e.g. from a scenario."""
+        if proposal is not None:
+            self.proposed_amount, self.eligible_base = proposal
 
     @transition(field=state, source=S.SCHEDULED, target=S.REVIEWED)
     def unschedule(self, *, at):

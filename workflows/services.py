@@ -502,10 +502,22 @@ def _pending_item(dossier: Dossier) -> AgendaItem:
     return item
 
 
-def dossier_schedule(*, dossier: Dossier, actor, session: CommitteeSession, ip_address: str | None = None) -> Dossier:
+def dossier_schedule(
+    *,
+    dossier: Dossier,
+    actor,
+    session: CommitteeSession,
+    proposal: tuple[Decimal, Decimal] | None = None,
+    envelope: Envelope | None = None,
+    ip_address: str | None = None,
+) -> Dossier:
     """Puts the dossier last on the agenda of `session`, which must be in preparation or convened and
     must not have had the dossier already (a deferred dossier goes to a later session); the agenda item
-    keeps the officer's proposal (amount and eligible base) as it stands now."""
+    keeps the officer's proposal (amount and eligible base) as it stands now.
+
+    `proposal` (amount, eligible base) replaces the officer's proposal, e.g. from a scenario: 0 <
+    amount ≤ requested and ≤ base. `envelope`, an open envelope of the dossier's contract, is the one
+    the approval will commit (by default the contract's envelope of the year of the vote)."""
 
     def guard(locked, now):
         _open_session(session)
@@ -513,9 +525,32 @@ def dossier_schedule(*, dossier: Dossier, actor, session: CommitteeSession, ip_a
             raise TransitionRefused.single(
                 "already_on_session", _("The dossier has already been on the agenda of this session.")
             )
+        if proposal is not None:
+            amount, base = proposal
+            if not (ZERO < amount <= locked.requested_amount and base > ZERO and amount <= base):
+                raise TransitionRefused.single(
+                    "invalid_proposal",
+                    _(
+                        "The amount proposed must be more than zero, at most the amount requested "
+                        "(%(requested)s) and at most the eligible base."
+                    )
+                    % {"requested": format_eur(locked.requested_amount)},
+                    RefusalCategory.PAYLOAD,
+                )
+        if envelope is not None and not (envelope.contract_id == locked.contract_id and envelope.is_open):
+            raise TransitionRefused.single(
+                "invalid_envelope",
+                _("The envelope “%(envelope)s” is not an open envelope of the dossier's contract.")
+                % {"envelope": envelope.label},
+                RefusalCategory.PAYLOAD,
+            )
+        return {"proposal": proposal}
 
     def then(locked):
-        agenda_item_add(session=session, dossier=locked, at=locked.state_changed_at)
+        item = agenda_item_add(session=session, dossier=locked, at=locked.state_changed_at)
+        if envelope is not None:
+            item.envelope = envelope
+            item.save(update_fields=["envelope"])
 
     return _fire(dossier=dossier, actor=actor, name="schedule", ip_address=ip_address, guard=guard, then=then)
 
