@@ -76,6 +76,11 @@ def session_set_status(*, session: CommitteeSession, actor, status: str) -> Comm
     Returns the session as saved."""
     if not can_manage_sessions(actor):
         raise PermissionDenied(_("Only the committee's secretariat or an administrator can change a session."))
+    if status == SessionStatus.CLOSED:
+        raise ValidationError(
+            _("A session is closed by applying its results: use “Close the session” once every item is voted."),
+            code="close_with_results",
+        )
     with transaction.atomic():
         locked = CommitteeSession.objects.select_for_update().get(pk=session.pk)
         if status != locked.next_status:
@@ -126,3 +131,42 @@ def agenda_item_decide(
         item.deliberation_number = allocate_deliberation_number(item.session)
     item.save(update_fields=["result", "decided_at", "voted_amount", "deliberation_number"])
     return item
+
+
+# Agenda order -----------------------------------------------------------------------------------------
+
+AGENDA_ORDERS = {
+    "territory": ("dossier__territory__name", "dossier__contract__name", "dossier__theme__position", "position"),
+    "contract": ("dossier__contract__name", "dossier__territory__name", "dossier__theme__position", "position"),
+    "theme": ("dossier__theme__position", "dossier__theme__label", "dossier__territory__name", "position"),
+}
+
+
+def agenda_reorder(*, session: CommitteeSession, actor, order_by: str | None = None, item_ids=None) -> None:
+    """Numbers the agenda again from 1, either sorted by territory, contract or theme (`order_by`), or
+    in the order of `item_ids`, which must list every item of the session once. Only while the agenda
+    is open (in preparation or convened)."""
+    if not can_manage_sessions(actor):
+        raise PermissionDenied(_("Only the committee's secretariat or an administrator can order the agenda."))
+    with transaction.atomic():
+        locked = CommitteeSession.objects.select_for_update().get(pk=session.pk)
+        if not locked.is_open_for_agenda:
+            raise ValidationError(
+                _("The agenda can be ordered while the session is in preparation or convened."), code="agenda_closed"
+            )
+        items = AgendaItem.objects.filter(session=locked)
+        if order_by is not None:
+            if order_by not in AGENDA_ORDERS:
+                raise ValidationError(_("Unknown order."), code="invalid_order")
+            ordered = list(items.order_by(*AGENDA_ORDERS[order_by], "pk"))
+        else:
+            by_pk = {item.pk: item for item in items}
+            item_ids = [int(pk) for pk in item_ids or ()]
+            if sorted(item_ids) != sorted(by_pk):
+                raise ValidationError(
+                    _("The new order must list every item of the agenda once; reload the page."), code="stale_order"
+                )
+            ordered = [by_pk[pk] for pk in item_ids]
+        for position, item in enumerate(ordered, start=1):
+            item.position = position
+        AgendaItem.objects.bulk_update(ordered, ["position"])

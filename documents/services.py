@@ -87,9 +87,9 @@ def document_request(
         job_id = job.pk
         collecting = _batched.get()
         if collecting is not None:
-            # Inside `rendering_batched`: rendered with the others once the caller is done, if this
-            # transaction commits.
-            transaction.on_commit(lambda: collecting.add(job))
+            # Inside `rendering_batched`: rendered with the others once the caller is done (if this
+            # transaction commits: the ids of rolled-back jobs are dropped then).
+            collecting.add(job)
         elif enqueue:
             transaction.on_commit(lambda: render_document.enqueue(job_id=job_id))
     return job
@@ -123,8 +123,12 @@ def rendering_batched():
         yield collected
     finally:
         _batched.reset(token)
+        # Jobs whose transaction rolled back are gone (ids are never reused).
+        kept = set(DocumentJob.objects.filter(pk__in=collected.job_ids).values_list("pk", flat=True))
+        collected.job_ids = [pk for pk in collected.job_ids if pk in kept]
         if collected.job_ids:
-            render_documents.enqueue(job_ids=collected.job_ids)
+            job_ids = list(collected.job_ids)
+            transaction.on_commit(lambda: render_documents.enqueue(job_ids=job_ids))
 
 
 def job_retry(job: DocumentJob, *, actor=None) -> bool:

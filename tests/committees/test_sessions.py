@@ -58,14 +58,24 @@ def test_a_new_session_cannot_be_in_the_past():
     assert not CommitteeSession.objects.exists()
 
 
-def test_a_session_moves_on_one_step_at_a_time_up_to_closed():
+def test_a_session_moves_on_one_step_at_a_time_up_to_held():
     secretary = make_user(Role.COMMITTEE_SECRETARY)
     session = make_session()
 
-    for status in (SessionStatus.CONVENED, SessionStatus.HELD, SessionStatus.CLOSED):
+    for status in (SessionStatus.CONVENED, SessionStatus.HELD):
         session = session_set_status(session=session, actor=secretary, status=status)
         assert CommitteeSession.objects.get(pk=session.pk).status == status
-    assert session.next_status is None
+    assert session.next_status == SessionStatus.CLOSED
+
+
+def test_a_held_session_is_closed_only_by_applying_its_results():
+    session = make_session(status=SessionStatus.HELD)
+
+    with pytest.raises(ValidationError) as error:
+        session_set_status(session=session, actor=make_user(Role.COMMITTEE_SECRETARY), status=SessionStatus.CLOSED)
+
+    assert error.value.code == "close_with_results"
+    assert CommitteeSession.objects.get(pk=session.pk).status == SessionStatus.HELD
 
 
 @pytest.mark.parametrize(
@@ -74,7 +84,6 @@ def test_a_session_moves_on_one_step_at_a_time_up_to_closed():
         (SessionStatus.PREPARATION, SessionStatus.HELD),  # skips the convocation
         (SessionStatus.CONVENED, SessionStatus.PREPARATION),  # back
         (SessionStatus.CLOSED, SessionStatus.HELD),  # back
-        (SessionStatus.CLOSED, SessionStatus.CLOSED),
         (SessionStatus.PREPARATION, "cancelled"),
     ],
 )
