@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -405,17 +407,9 @@ class ClosingReport:
         return self.session.status == SessionStatus.CLOSED
 
 
-def session_close(*, session: CommitteeSession, actor) -> ClosingReport:
-    """Applies every item's result to its dossier through the dossier's services, one transaction per
-    item, in the agenda's order (so the deliberation numbers follow it): approvals commit the amount
-    voted on the envelope, rejections and deferrals move the dossier. An item the dossier's services
-    refuse (e.g. the envelope has no room left) keeps its vote and the reason; the session then stays
-    held so the committee's record can be corrected and the closing run again (items already applied
-    are not applied twice). Once every item is applied the session is closed; the letters requested on
-    the way are rendered as one background batch."""
-    from documents.services import rendering_batched
-    from workflows.services import TransitionRefused, dossier_approve, dossier_defer, dossier_reject
-
+def _closing_begin(session: CommitteeSession, actor) -> CommitteeSession:
+    """Checks that the session can be closed (held, every item voted, no closing under way) and marks
+    it as being closed: votes and a second closing are refused until the flag is cleared."""
     _require_manager(actor)
     with transaction.atomic():
         locked = _held_session(session)
@@ -438,13 +432,21 @@ def session_close(*, session: CommitteeSession, actor) -> ClosingReport:
             )
         locked.closing_since = timezone.now()
         locked.save(update_fields=["closing_since"])
+    return locked
 
-    report = ClosingReport(session=locked)
+
+def _closing_apply(session: CommitteeSession, actor) -> ClosingReport:
+    """Applies the items not applied yet, then clears the closing flag (and closes the session when
+    every item is applied), whatever happened."""
+    from documents.services import rendering_batched
+    from workflows.services import TransitionRefused, dossier_approve, dossier_defer, dossier_reject
+
+    report = ClosingReport(session=session)
     completed = False
     try:
         with rendering_batched() as requested:
             items = (
-                AgendaItem.objects.filter(session=locked, result=ItemResult.PENDING)
+                AgendaItem.objects.filter(session=session, result=ItemResult.PENDING)
                 .select_related("dossier", "envelope")
                 .order_by("position", "pk")
             )
@@ -452,10 +454,7 @@ def session_close(*, session: CommitteeSession, actor) -> ClosingReport:
                 try:
                     if item.outcome == ItemResult.APPROVED:
                         dossier_approve(
-                            dossier=item.dossier,
-                            actor=actor,
-                            amount=item.amount_put_to_vote,
-                            envelope=item.envelope,
+                            dossier=item.dossier, actor=actor, amount=item.amount_put_to_vote, envelope=item.envelope
                         )
                     elif item.outcome == ItemResult.REJECTED:
                         dossier_reject(dossier=item.dossier, actor=actor, reason=item.outcome_reason)
@@ -473,10 +472,53 @@ def session_close(*, session: CommitteeSession, actor) -> ClosingReport:
         completed = True
     finally:
         with transaction.atomic():
-            locked = CommitteeSession.objects.select_for_update().get(pk=locked.pk)
+            locked = CommitteeSession.objects.select_for_update().get(pk=session.pk)
             locked.closing_since = None
             if completed and not report.refused:
                 locked.status = SessionStatus.CLOSED
             locked.save(update_fields=["closing_since", "status"])
         report.session = locked
     return report
+
+
+def session_close(*, session: CommitteeSession, actor) -> ClosingReport:
+    """Applies every item's result to its dossier through the dossier's services, one transaction per
+    item, in the agenda's order (so the deliberation numbers follow it): approvals commit the amount
+    voted on the envelope, rejections and deferrals move the dossier. An item the dossier's services
+    refuse (e.g. the envelope has no room left) keeps its vote and the reason; the session then stays
+    held so the committee's record can be corrected and the closing run again (items already applied
+    are not applied twice). Once every item is applied the session is closed; the letters requested on
+    the way are rendered as one background batch."""
+    return _closing_apply(_closing_begin(session, actor), actor)
+
+
+def session_close_enqueue(*, session: CommitteeSession, actor) -> CommitteeSession:
+    """The same closing, checked now and run by a background task (`committees.tasks.close_session`):
+    the page follows its progress (items applied out of the agenda) while `closing_since` is set. With
+    the immediate tasks backend the task runs before this returns."""
+    from committees.tasks import close_session
+
+    locked = _closing_begin(session, actor)
+    close_session.enqueue(session_id=locked.pk, actor_id=actor.pk)
+    return CommitteeSession.objects.get(pk=locked.pk)
+
+
+def session_close_run(*, session_id: int, actor_id: int) -> ClosingReport:
+    """The task's side: applies the results of a closing begun by `session_close_enqueue`."""
+    actor = get_user_model().objects.get(pk=actor_id)
+    session = CommitteeSession.objects.get(pk=session_id)
+    if session.closing_since is None or session.status != SessionStatus.HELD:
+        # Already finished (a task delivered twice): nothing to do.
+        return ClosingReport(session=session)
+    return _closing_apply(session, actor)
+
+
+def closing_progress(session: CommitteeSession) -> dict:
+    """Items applied out of the agenda's items, for the page that follows a closing."""
+    counts = session.items.aggregate(
+        total=Count("pk"),
+        applied=Count("pk", filter=~Q(result=ItemResult.PENDING)),
+        refused=Count("pk", filter=~Q(apply_error="")),
+    )
+    counts["running"] = session.closing_since is not None
+    return counts

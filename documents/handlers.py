@@ -25,6 +25,7 @@ def request_decision_letters(event) -> None:
     item = decision_item(event.dossier)
     if item is None:
         raise RuntimeError(f"dossier {event.dossier_id}: a decision without a deliberation cannot be notified")
+    item.dossier = event.dossier  # locked by the transition, with its organisation and rule set
     batch = session_letters_batch(item.session, actor=event.actor)
     for kind in decision_kinds(item):
         document_request(kind=kind, dossier=event.dossier, actor=event.actor, event=event, batch=batch)

@@ -80,3 +80,54 @@ def test_concurrent_scheduling_on_one_session_gives_distinct_positions(territory
 
     assert errors == [] and len(successes) == 6
     assert sorted(session.items.values_list("position", flat=True)) == [1, 2, 3, 4, 5, 6]
+
+
+def _held_session_with_votes(sits_on, contract, count, members, secretary, reject_every=3):
+    from committees.voting import item_record_votes, session_record_attendance
+
+    session = make_session(sits_on=sits_on, status=SessionStatus.HELD, members=members)
+    session_record_attendance(session=session, actor=secretary, present=[m.pk for m in members])
+    for index in range(count):
+        dossier = make_dossier(DossierState.SCHEDULED, contract=contract, session=session)
+        choice = "against" if index % reject_every == 0 else "for"
+        item_record_votes(
+            item=AgendaItem.objects.get(dossier=dossier),
+            actor=secretary,
+            votes={m.pk: choice for m in members},
+            reason="Non prioritaire" if choice == "against" else "",
+        )
+    return session
+
+
+def test_concurrent_closings_of_two_sessions_number_without_gaps_or_duplicates(territory, settings):
+    # The letters' rendering is not what this test is about: the dummy backend keeps the tasks.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    from committees.models import CommitteeSession
+    from committees.voting import session_close
+
+    contract = EnvelopeFactory(contract__territory=territory, amount=Decimal("100000000.00")).contract
+    members = [make_user(Role.COMMITTEE_MEMBER) for _ in range(3)]
+    secretary = make_user(Role.COMMITTEE_SECRETARY)
+    june = _held_session_with_votes(date(2026, 6, 8), contract, 12, members, secretary)
+    july = _held_session_with_votes(date(2026, 7, 6), contract, 12, members, secretary)
+    # Both closings run at once, each twice (the second attempt of each must be refused cleanly).
+    secretaries = fresh_users(secretary, 4)
+    closings = [
+        partial(session_close, session=session, actor=actor)
+        for session, actor in zip((june, july, june, july), secretaries, strict=True)
+    ]
+
+    successes, errors = successes_and_errors(run_together(closings))
+
+    assert len(successes) == 2 and all(report.closed and report.applied == 12 for report in successes)
+    assert len(errors) == 2 and {error.code for error in errors} <= {"closing", "invalid_session_status"}
+    assert set(CommitteeSession.objects.values_list("status", flat=True)) == {SessionStatus.CLOSED}
+    numbers = list(AgendaItem.objects.values_list("deliberation_number", flat=True))
+    sequence = sorted(int(number[-4:]) for number in numbers)
+    assert sequence == list(range(1, 25))  # one sequence for the body's year: no gap, no duplicate
+    for session in (june, july):
+        # Within a session the numbers follow the agenda's order, whatever the other closing took.
+        ordered = session.items.order_by("position").values_list("deliberation_number", flat=True)
+        assert list(ordered) == sorted(ordered)
+        assert all(number.startswith(f"CP-2026-{session.sits_on.month:02}-") for number in ordered)
+    assert DeliberationSequence.objects.get(body="CP", year=2026).last_number == 24

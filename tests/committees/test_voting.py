@@ -476,3 +476,65 @@ def test_a_member_cannot_close_the_session(session, members, secretary, contract
     with pytest.raises(PermissionDenied):
         session_close(session=session, actor=members[0])
     assert Dossier.objects.get(pk=item.dossier_id).state == S.SCHEDULED
+
+
+def test_a_session_of_500_items_is_closed_in_one_action(
+    session, members, secretary, contract, settings, django_capture_on_commit_callbacks
+):
+    """One en bloc vote, one closing: 500 dossiers decided, numbered in the agenda's order, and their
+    letters handed to one background task."""
+    from django.tasks import default_task_backend
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    envelope = contract.envelopes.get()
+    envelope.amount = D("50000000.00")
+    envelope.save()
+    first = make_dossier(S.SCHEDULED, contract=contract, session=session)
+    for _ in range(499):
+        make_dossier(
+            S.SCHEDULED,
+            contract=contract,
+            session=session,
+            organisation=first.organisation,
+            creator=first.created_by,
+            pieces=False,
+        )
+    rejected = AgendaItem.objects.get(session=session, position=250)
+    session_record_block_vote(session=session, actor=secretary, votes=everyone(members), exceptions=[rejected.pk])
+    item_record_votes(item=rejected, actor=secretary, votes=everyone(members, AGAINST), reason="Hors cadre")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = session_close(session=session, actor=secretary)
+
+    assert report.closed and report.applied == 500 and not report.refused
+    assert Dossier.objects.filter(state=S.APPROVED).count() == 499
+    assert Dossier.objects.get(pk=rejected.dossier_id).state == S.REJECTED
+    numbers = list(session.items.order_by("position").values_list("deliberation_number", flat=True))
+    assert [int(number[-4:]) for number in numbers] == list(range(1, 501))
+    assert report.letters == 1000 == DocumentJob.objects.filter(batch=report.batch).count()
+    (rendering,) = [result for result in default_task_backend.results if result.task.name == "render_documents"]
+    assert len(rendering.kwargs["job_ids"]) == 1000
+
+
+def test_a_closing_started_from_the_page_runs_as_a_task(session, members, secretary, contract, settings):
+    from committees.voting import closing_progress, session_close_enqueue, session_close_run
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    items = on_agenda(session, contract, count=2)
+    session_record_block_vote(session=session, actor=secretary, votes=everyone(members))
+
+    started = session_close_enqueue(session=session, actor=secretary)
+
+    # Begun but not run yet: the session refuses votes, and the page shows 0 of 2 applied.
+    assert started.closing_since is not None and started.status == SessionStatus.HELD
+    assert closing_progress(started) == {"total": 2, "applied": 0, "refused": 0, "running": True}
+    with pytest.raises(ValidationError):
+        item_record_votes(item=items[0], actor=secretary, votes=everyone(members))
+
+    report = session_close_run(session_id=session.pk, actor_id=secretary.pk)
+
+    assert report.closed and report.applied == 2
+    assert closing_progress(report.session) == {"total": 2, "applied": 2, "refused": 0, "running": False}
+    # A task delivered twice does nothing the second time.
+    assert session_close_run(session_id=session.pk, actor_id=secretary.pk).applied == 0
+    assert AuditEvent.objects.filter(kind=AuditKind.TRANSITION, transition="approve").count() == 2
