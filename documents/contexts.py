@@ -52,6 +52,7 @@ class Facts:
     event_date: date | None = None
     convention_required: bool = False
     total_proposed: Decimal | None = None
+    vote: dict | None = None  # the committee's vote on the decision: attendance, counts, withdrawals
 
     @property
     def amount(self) -> Decimal | None:
@@ -126,6 +127,8 @@ def dossier_facts(dossier_id: int, kind: str, event=None) -> Facts:
     ):
         facts.decision = decision_item(dossier)
         facts.session = facts.decision.session if facts.decision is not None else None
+        if kind == DocumentKind.DELIBERATION_EXTRACT and facts.decision is not None:
+            facts.vote = vote_facts(facts.decision)
     transition = EVENT_OF_KIND.get(kind)
     if transition and (event is None or event.transition != transition):
         event = (
@@ -139,6 +142,34 @@ def dossier_facts(dossier_id: int, kind: str, event=None) -> Facts:
     if facts.amount and dossier.rule_set is not None:
         facts.convention_required = convention_required(dossier=dossier, amount=facts.amount, rule_set=dossier.rule_set)
     return facts
+
+
+def vote_facts(item) -> dict | None:
+    """What the extract says of the vote: members in office and present, the counts, who withdrew
+    (déport); None when no vote was recorded item by item (a decision recorded before the votes were)."""
+    from committees.models import Attendance, VoteChoice
+
+    votes = list(item.votes.select_related("member"))
+    if not votes:
+        return None
+    counts = {choice: 0 for choice in VoteChoice.values}
+    for vote in votes:
+        counts[vote.choice] += 1
+    return {
+        "members": item.session.members.count(),
+        "present": Attendance.objects.filter(session=item.session, is_present=True).count(),
+        "for": counts[VoteChoice.FOR],
+        "against": counts[VoteChoice.AGAINST],
+        "abstention": counts[VoteChoice.ABSTENTION],
+        "not_taking_part": counts[VoteChoice.NOT_TAKING_PART],
+        "withdrawn": [
+            vote.member.get_full_name() or vote.member.get_username()
+            for vote in votes
+            if vote.choice == VoteChoice.WITHDRAWN
+        ],
+        "en_bloc": item.voted_en_bloc,
+        "amended": item.amended_amount is not None,
+    }
 
 
 def session_facts(session_id: int) -> Facts:

@@ -355,3 +355,34 @@ def test_the_sweep_deletes_the_files_no_record_points_to_and_keeps_the_others(co
     assert "1 orphan file(s) deleted." in out.getvalue() and orphan in out.getvalue()
     assert not storage.exists(orphan)
     assert storage.exists(kept.file.name) and storage.exists(recent)  # recorded, or maybe still being written
+
+
+def test_the_extract_of_a_closed_session_states_attendance_votes_and_deport(contract, secretary, run_on_commit):
+    from committees.models import AgendaItem, MemberInterest
+    from committees.voting import item_record_votes, session_close, session_record_attendance
+
+    members = [make_user(Role.COMMITTEE_MEMBER, first_name=name, last_name="Élu") for name in ("Ana", "Bea", "Cyr")]
+    session = make_session(members=members, status=SessionStatus.HELD)
+    dossier = make_dossier(S.SCHEDULED, contract=contract, session=session)
+    MemberInterest.objects.create(member=members[0], organisation=dossier.organisation)
+    session.quorum = 2
+    session.save()
+    session_record_attendance(session=session, actor=secretary, present=[m.pk for m in members])
+    item_record_votes(
+        item=AgendaItem.objects.get(dossier=dossier),
+        actor=secretary,
+        votes={members[1].pk: "for", members[2].pk: "abstention"},
+        amended_amount=Decimal("70000.00"),
+    )
+
+    run_on_commit(session_close, session=session, actor=secretary)
+
+    text = document_text(the_document(dossier, DocumentKind.DELIBERATION_EXTRACT))
+    for mention in (
+        "Membres en exercice : 3 — présents : 3",
+        "après amendement du montant proposé",
+        "pour 1, contre 0, abstention 1, ne prenant pas part au vote 0",
+        "Ana Élu, intéressé à l'affaire, s'est retiré et n'a pas pris part au vote (déport)",
+        "70 000,00",
+    ):
+        assert mention in " ".join(text.split()).replace("\u202f", " ").replace("\xa0", " "), mention
