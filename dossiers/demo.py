@@ -24,7 +24,17 @@ from django.db.models import Case, Max, Sum, When
 from django.utils import timezone
 from stdnum import luhn
 
-from committees.models import AgendaItem, Body, CommitteeSession, ItemResult, SessionStatus
+from committees.models import (
+    AgendaItem,
+    Attendance,
+    Body,
+    CommitteeSession,
+    ItemResult,
+    MemberInterest,
+    SessionStatus,
+    Vote,
+    VoteChoice,
+)
 from committees.services import deliberation_number_format, deliberation_numbers_take
 from dossiers.enums import ContractStatus, ContractType, FunderKind, FundingStatus, Generation, LegalForm
 from dossiers.loaders import read_csv
@@ -162,7 +172,33 @@ def seed_logins() -> list[DemoLogin]:
         if role == Role.ADVISER:
             opinion_service_add_member(service=services[DEMO_ADVISER_SERVICE[0]], user=user)
         logins.append(DemoLogin(role, username, password, f"{first} {last}", scope))
+    seed_committee_members(officer_territory)
     return logins
+
+
+# The Commission permanente's other members (no usable password; made-up names), and the interest the
+# demonstration member declared, so that the members' view shows withdrawals (déport).
+DEMO_MEMBERS = [
+    ("elu-martin", "Hélène", "Martin"),
+    ("elu-etcheverry", "Peio", "Etcheverry"),
+    ("elu-durand", "Nadia", "Durand"),
+    ("elu-lacoste", "Bernard", "Lacoste"),
+]
+
+
+def seed_committee_members(interest_territory: Territory) -> None:
+    User = get_user_model()
+    for username, first, last in DEMO_MEMBERS:
+        user, _created = User.objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last, "password": "!"}
+        )
+        user.groups.add(role_group(Role.COMMITTEE_MEMBER))
+    member = User.objects.get(username="elu")
+    MemberInterest.objects.get_or_create(
+        member=member,
+        territory=interest_territory,
+        defaults={"description": f"Conseiller communautaire ({interest_territory.name})"},
+    )
 
 
 OPINION_SERVICES = [
@@ -794,7 +830,19 @@ class _Sessions:
                 AgendaItem.objects.values("session_id").annotate(last=Max("position")).values_list("session_id", "last")
             )
         )
-        self.member_id = get_user_model().objects.filter(username="elu").values_list("pk", flat=True).first()
+        User = get_user_model()
+        self.member_ids = list(
+            User.objects.filter(username__in=["elu", *(username for username, *_ in DEMO_MEMBERS)])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        self.secretary_id = User.objects.filter(username="secretariat").values_list("pk", flat=True).first()
+        self.withdrawn = defaultdict(set)  # territory id → members with an interest in it
+        for member_id, territory_id in MemberInterest.objects.filter(
+            member_id__in=self.member_ids, territory__isnull=False
+        ).values_list("member_id", "territory_id"):
+            self.withdrawn[territory_id].add(member_id)
+        self.absent = {}  # session id → the member absent from it
 
     def ensure(self, days: set[date]) -> None:
         missing = [day for day in self.calendar.days_until_upcoming(min(days)) if day not in self.ids]
@@ -810,12 +858,54 @@ class _Sessions:
             ]
         )
         self.ids |= {session.sits_on: session.pk for session in created}
-        if self.member_id:
+        if self.member_ids:
             Members = CommitteeSession.members.through
             Members.objects.bulk_create(
-                [Members(committeesession_id=session.pk, user_id=self.member_id) for session in created],
+                [
+                    Members(committeesession_id=session.pk, user_id=member_id)
+                    for session in created
+                    for member_id in self.member_ids
+                ],
                 ignore_conflicts=True,
             )
+        held = [session for session in created if session.status == SessionStatus.CLOSED]
+        if held and self.secretary_id:
+            # Everyone was there but one member, in turn.
+            rows = []
+            for index, session in enumerate(held):
+                absent = self.member_ids[(index + 1) % len(self.member_ids)] if len(self.member_ids) > 2 else None
+                self.absent[session.pk] = absent
+                at = connection.ops.adapt_datetimefield_value(
+                    timezone.make_aware(datetime.combine(session.sits_on, time(10)))
+                )
+                rows += [
+                    (session.pk, member_id, member_id != absent, at, self.secretary_id) for member_id in self.member_ids
+                ]
+            _insert(Attendance, ["session_id", "member_id", "is_present", "recorded_at", "recorded_by_id"], rows)
+
+    def votes(self, built) -> list[tuple]:
+        """The members' votes on the chunk's decided items (inserted already): for an approval, against
+        a rejection, withdrawn where the member declared an interest in the dossier's territory."""
+        if not self.secretary_id:
+            return []
+        territories = {dossier.pk: dossier.territory_id for dossier, *_ in built}
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = []
+        items = AgendaItem.objects.filter(
+            dossier_id__in=territories, result__in=[ItemResult.APPROVED, ItemResult.REJECTED]
+        ).values_list("pk", "dossier_id", "session_id", "result", "decided_at")
+        for item_id, dossier_id, session_id, result, decided_at in items:
+            absent = self.absent.get(session_id)
+            withdrawn = self.withdrawn.get(territories[dossier_id], set())
+            for member_id in self.member_ids:
+                if member_id == absent:
+                    continue
+                if member_id in withdrawn:
+                    choice = VoteChoice.WITHDRAWN
+                else:
+                    choice = VoteChoice.FOR if result == ItemResult.APPROVED else VoteChoice.AGAINST
+                rows.append((item_id, member_id, choice, adapt(decided_at), self.secretary_id))
+        return rows
 
     def rows(self, built) -> list[tuple]:
         """The agenda items of the chunk's dossiers (already saved): positions in the order they were
@@ -856,6 +946,12 @@ class _Sessions:
                     dossier.granted_amount if result == ItemResult.APPROVED else None,
                     adapt(decided) if decided else None,
                     number,
+                    # The vote the result came from, voted en bloc.
+                    result,
+                    "",
+                    adapt(decided) if decided else None,
+                    bool(result),
+                    "",
                 )
             )
         return rows
@@ -900,6 +996,7 @@ def _write_chunk(built, file_name: str, sha: str, sessions: _Sessions) -> None:
     _insert(Piece, PIECE_FIELDS, pieces)
     _insert(AuditEvent, AUDIT_FIELDS, events)
     _insert(AgendaItem, AGENDA_FIELDS, sessions.rows(built))
+    _insert(Vote, ["item_id", "member_id", "choice", "recorded_at", "recorded_by_id"], sessions.votes(built))
 
 
 PIECE_FIELDS = [
@@ -926,6 +1023,11 @@ AGENDA_FIELDS = [
     "voted_amount",
     "decided_at",
     "deliberation_number",
+    "outcome",
+    "outcome_reason",
+    "outcome_recorded_at",
+    "voted_en_bloc",
+    "apply_error",
 ]
 AUDIT_FIELDS = [
     "dossier_id",

@@ -212,7 +212,8 @@ def test_a_dossier_that_does_not_exist_is_not_found(officer_client):
         (S.SUBMITTED, "officer", set()),
         (S.APPROVED, "officer", {"notify"}),
         (S.DRAFT, "officer", set()),
-        (S.SCHEDULED, "committee_secretary", {"unschedule", "defer", "approve", "reject"}),
+        # The committee's decisions are votes on the session's page, applied at its closing.
+        (S.SCHEDULED, "committee_secretary", {"unschedule"}),
         (S.SCHEDULED, "committee_member", set()),
     ],
 )
@@ -256,16 +257,16 @@ def test_an_officer_closes_a_paid_dossier_and_the_client_ip_is_recorded(officer_
 
 @pytest.mark.django_db
 def test_a_post_missing_required_input_shows_an_error_and_changes_nothing(client, contract):
-    dossier = make_dossier(S.SCHEDULED, contract=contract)
-    client.force_login(make_user(Role.COMMITTEE_SECRETARY))
+    dossier = make_dossier(S.APPROVED, contract=contract)
+    client.force_login(make_user(Role.OFFICER, territory=contract.territory))
 
-    response = client.post(transition_url(dossier, "reject"), {"reason": "  "}, follow=True)
+    response = client.post(transition_url(dossier, "lapse"), {"comment": "x" * 5001}, follow=True)
 
     assert response.status_code == 200
     assert error_messages(response)
     html = response.content.decode()
     assert all(f'<li class="error">{escape(message)}</li>' in html for message in error_messages(response))
-    assert Dossier.objects.get(pk=dossier.pk).state == S.SCHEDULED
+    assert Dossier.objects.get(pk=dossier.pk).state == S.APPROVED
     assert not AuditEvent.objects.filter(dossier=dossier, kind=AuditKind.TRANSITION).exists()
 
 

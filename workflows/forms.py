@@ -7,10 +7,6 @@ from committees.selectors import sessions_open_for_agenda
 from workflows import services
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
-
-
 class OptionalReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
@@ -21,10 +17,6 @@ class OptionalCommentForm(forms.Form):
     comment = forms.CharField(
         label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=5000
     )
-
-
-class ApproveForm(OptionalCommentForm):
-    amount = forms.DecimalField(label=_("Amount voted (€)"), max_digits=14, decimal_places=2, min_value=0)
 
 
 class ScheduleForm(forms.Form):
@@ -49,6 +41,10 @@ INSTRUCTION_TRANSITIONS = frozenset(
     {"declare_incomplete", "declare_admissible", "declare_inadmissible", "start_review", "complete_review"}
 )
 
+# The committee's decisions (approve, reject, defer) are not offered here either: they are votes
+# recorded on the session's page (quorum, déport, amendments) and applied when the session is closed
+# (committees.voting).
+
 # transition name → (form class, service), for the actions outside the instruction process
 ACTIONS = {
     "submit": (NoInputForm, services.dossier_submit),
@@ -56,9 +52,6 @@ ACTIONS = {
     "withdraw": (OptionalReasonForm, services.dossier_withdraw),
     "schedule": (ScheduleForm, services.dossier_schedule),
     "unschedule": (NoInputForm, services.dossier_unschedule),
-    "defer": (ReasonForm, services.dossier_defer),
-    "approve": (ApproveForm, services.dossier_approve),
-    "reject": (ReasonForm, services.dossier_reject),
     "notify": (NoInputForm, services.dossier_notify),
     "sign_agreement": (AgreementForm, services.dossier_sign_agreement),
     "start_payment": (NoInputForm, services.dossier_start_payment),

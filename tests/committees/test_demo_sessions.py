@@ -89,7 +89,37 @@ def test_sessions_sit_every_month_closed_up_to_the_upcoming_one_in_preparation(s
     pending = AgendaItem.objects.filter(result=ItemResult.PENDING)
     assert pending.exists() and set(pending.values_list("session", flat=True)) == {upcoming.pk}
     assert pending.count() == Dossier.objects.filter(state=DossierState.SCHEDULED).count()
-    assert all(list(s.members.values_list("username", flat=True)) == ["elu"] for s in sessions)
+    members = {"elu", "elu-martin", "elu-etcheverry", "elu-durand", "elu-lacoste"}
+    assert all(set(s.members.values_list("username", flat=True)) == members for s in sessions)
+
+
+def test_decided_items_carry_the_attendance_and_votes_they_came_from(seeded):
+    from committees.models import Attendance, Vote, VoteChoice
+
+    decided = AgendaItem.objects.filter(result__in=[ItemResult.APPROVED, ItemResult.REJECTED]).select_related(
+        "dossier__territory", "session"
+    )
+    assert decided.exists()
+    present = defaultdict(set)
+    for session_id, member_id in Attendance.objects.filter(is_present=True).values_list("session_id", "member_id"):
+        present[session_id].add(member_id)
+    votes = defaultdict(dict)
+    for item_id, username, member_id, choice in Vote.objects.values_list(
+        "item_id", "member__username", "member_id", "choice"
+    ):
+        votes[item_id][member_id] = (username, choice)
+    withdrawals = 0
+    for item in decided:
+        assert item.outcome == item.result
+        assert set(votes[item.pk]) == present[item.session_id] and len(present[item.session_id]) == 4
+        expected = VoteChoice.FOR if item.result == ItemResult.APPROVED else VoteChoice.AGAINST
+        for username, choice in votes[item.pk].values():
+            if username == "elu" and item.dossier.territory.code == "pays-basque":
+                assert choice == VoteChoice.WITHDRAWN
+                withdrawals += 1
+            else:
+                assert choice == expected
+    assert withdrawals > 0
 
 
 def test_agenda_positions_and_deliberation_numbers_are_consistent(seeded):
