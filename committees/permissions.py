@@ -15,3 +15,8 @@ def can_view_sessions(user) -> bool:
 def can_manage_sessions(user) -> bool:
     """The committee's secretariat and administrators create sessions and move them on."""
     return bool(user_roles(user) & SESSION_MANAGERS)
+
+
+def is_committee_member(user) -> bool:
+    """Committee members have their own pages: their sessions, votes and declared interests."""
+    return Role.COMMITTEE_MEMBER in user_roles(user)

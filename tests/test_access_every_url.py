@@ -9,6 +9,7 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from viewflow.workflow.status import STATUS
 
+from committees.models import AgendaItem, Attendance, CommitteeSession, MemberInterest, Scenario, Vote
 from documents.models import DocumentBatch, DocumentJob, DocumentKind, IssuedDocument, JobStatus
 from documents.services import document_request, job_run
 from messaging.models import Message, MessageAttachment, Notification
@@ -52,7 +53,9 @@ def world(django_capture_on_commit_callbacks):
     DocumentJob.objects.filter(pk=failed.pk).update(status=JobStatus.FAILED, error="boom")
     session = make_session()
     batch = DocumentBatch.objects.create(session=session, label="Lettres")
+    item = make_dossier(DossierState.SCHEDULED, session=session).agenda_items.get()
     return {
+        "item": item,
         "letter": letter,
         "failed_job": failed,
         "session": session,
@@ -86,6 +89,7 @@ def fill(route: str, world) -> str:
     elif route.startswith(("seances/", "region/sessions/")):
         values["pk"] = world["session"].pk
         values["batch_pk"] = world["batch"].pk
+        values["item_pk"] = world["item"].pk
     elif route.startswith("porteur/organisations/"):
         values["pk"] = dossier.organisation_id
     elif route.startswith("porteur/demandes-adhesion/"):
@@ -134,6 +138,12 @@ def snapshot(world):
         list(IssuedDocument.objects.values_list("pk", "number", "version")),
         list(DocumentJob.objects.values_list("pk", "status")),
         DocumentBatch.objects.count(),
+        list(AgendaItem.objects.values_list("pk", "session_id", "position", "outcome", "result")),
+        list(CommitteeSession.objects.values_list("pk", "status", "closing_since")),
+        Vote.objects.count(),
+        Attendance.objects.count(),
+        MemberInterest.objects.count(),
+        Scenario.objects.count(),
     )
 
 

@@ -27,6 +27,8 @@ from viewflow.workflow.flow.views.mixins import StoreRequestPathMixin
 from viewflow.workflow.status import STATUS
 
 from committees.envelope_views import EnvelopeViewset
+from committees.member_views import MemberViewset
+from committees.scenario_views import ScenarioViewset
 from committees.selectors import agenda_item_list_for_dossier
 from committees.views import SessionViewset
 from dossiers.models import Dossier
@@ -489,5 +491,5 @@ class InstructionViewset(FlowAppViewset):
 
 site = Site(
     title=gettext_lazy("Territorial contracts"),
-    viewsets=[InstructionViewset(DossierFlow), SessionViewset(), EnvelopeViewset()],
+    viewsets=[InstructionViewset(DossierFlow), SessionViewset(), EnvelopeViewset(), MemberViewset(), ScenarioViewset()],
 )

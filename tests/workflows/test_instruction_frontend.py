@@ -50,6 +50,7 @@ def instruction_urls(world):
         "task_pk": world["task"].pk,
         "pk": world["dossier"].pk,
         "batch_pk": world["dossier"].pk,  # the sessions' document batches: none exists, each must 404
+        "item_pk": world["dossier"].pk,  # the sessions' agenda items: none exists, each must 404
     }
     urls = set()
 
