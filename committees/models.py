@@ -197,7 +197,18 @@ class MemberInterest(models.Model):
                 condition=models.Q(organisation__isnull=False, territory__isnull=True)
                 | models.Q(organisation__isnull=True, territory__isnull=False),
                 name="interest_in_organisation_or_territory",
-            )
+                violation_error_message=_("An interest is declared in an organisation or in a territory, not both."),
+            ),
+            models.UniqueConstraint(
+                fields=["member", "organisation"],
+                condition=models.Q(organisation__isnull=False),
+                name="one_interest_per_organisation",
+            ),
+            models.UniqueConstraint(
+                fields=["member", "territory"],
+                condition=models.Q(territory__isnull=False),
+                name="one_interest_per_territory",
+            ),
         ]
 
     def __str__(self):

@@ -109,6 +109,9 @@ class Dossier(DossierLifecycle):
             models.Index(fields=["organisation", "-created_at"], name="dossier_organisation_recent"),
             models.Index(fields=["state", "-created_at"], name="dossier_state_recent"),
             models.Index(fields=["-created_at"], name="dossier_recent"),
+            # The envelopes' sums: committed per envelope (under the approval's lock), planned per contract.
+            models.Index(fields=["envelope", "state"], name="dossier_envelope_state"),
+            models.Index(fields=["contract", "state"], name="dossier_contract_state"),
         ]
         constraints = [
             models.CheckConstraint(
