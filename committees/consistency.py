@@ -79,5 +79,25 @@ def sequence_problems() -> list[str]:
     )
 
 
+def vote_problems() -> list[str]:
+    """Results that disagree with the vote they came from, and votes of members not recorded present."""
+    from committees.models import Attendance, Vote
+
+    problems = [
+        f"agenda item {pk} (dossier {reference}): result “{result}” but vote “{outcome}”"
+        for pk, reference, result, outcome in AgendaItem.objects.exclude(result=ItemResult.PENDING)
+        .exclude(outcome="")
+        .exclude(outcome=F("result"))
+        .values_list("pk", "dossier__reference", "result", "outcome")
+    ]
+    present = set(Attendance.objects.filter(is_present=True).values_list("session_id", "member_id"))
+    for item_id, session_id, member_id, username in Vote.objects.values_list(
+        "item_id", "item__session_id", "member_id", "member__username"
+    ):
+        if (session_id, member_id) not in present:
+            problems.append(f"agenda item {item_id}: vote of {username}, who is not recorded present")
+    return problems
+
+
 def consistency_problems() -> list[str]:
-    return envelope_problems() + sequence_problems()
+    return envelope_problems() + sequence_problems() + vote_problems()

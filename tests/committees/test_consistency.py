@@ -67,3 +67,21 @@ def test_a_sequence_behind_a_number_it_handed_out_is_reported(granted):
     DeliberationSequence.objects.update(last_number=1)
     code, output = check()
     assert code == 1 and "deliberation sequence CP" in output and "at 1, 3 used" in output
+
+
+def test_a_result_that_disagrees_with_its_vote_and_a_vote_of_an_absent_member_are_reported(granted):
+    from committees.models import Attendance, Vote
+    from tests.factories import make_user
+    from workflows.enums import Role
+
+    item = AgendaItem.objects.get(dossier=granted[0])
+    AgendaItem.objects.filter(pk=item.pk).update(outcome="rejected")
+    member = make_user(Role.COMMITTEE_MEMBER, username="absent-member")
+    Attendance.objects.create(session=item.session, member=member, is_present=False, recorded_by=member)
+    Vote.objects.create(item=item, member=member, choice="for", recorded_by=member)
+
+    code, output = check()
+
+    assert code == 1
+    assert f"agenda item {item.pk} (dossier {granted[0].reference}): result “approved” but vote “rejected”" in output
+    assert f"agenda item {item.pk}: vote of absent-member, who is not recorded present" in output
