@@ -162,3 +162,9 @@ def test_seeding_again_adds_no_session_and_more_dossiers_continue_the_numbers(se
     for year, last in DeliberationSequence.objects.values_list("year", "last_number"):
         assert numbered.filter(session__sits_on__year=year).count() == last
     assert AgendaItem.objects.aggregate(last=Max("position"))["last"] <= AgendaItem.objects.count()
+
+
+def test_the_demonstration_passes_the_consistency_check(seeded):
+    from committees.consistency import consistency_problems
+
+    assert consistency_problems() == []
