@@ -82,9 +82,10 @@ class CommitteeSession(models.Model):
     def quorum_required(self) -> int:
         """The number of members who must be present (and not withdrawn) for a result to be recorded:
         the session's quorum, else more than half of its members (at least one)."""
-        if self.quorum is not None:
-            return self.quorum
-        return self.members.count() // 2 + 1
+        return self.quorum_for(self.members.count())
+
+    def quorum_for(self, member_count: int) -> int:
+        return self.quorum if self.quorum is not None else member_count // 2 + 1
 
     @property
     def next_status(self) -> SessionStatus | None:

@@ -228,7 +228,7 @@ def _tally(item: AgendaItem, roll: Roll, choices: Mapping[int, str], *, en_bloc:
 
 
 def _check_quorum(item: AgendaItem, roll: Roll, *, withdrawn: int) -> None:
-    required = roll.session.quorum if roll.session.quorum is not None else len(roll.members) // 2 + 1
+    required = roll.session.quorum_for(len(roll.members))
     counted = len(roll.present) - withdrawn
     if counted < required:
         raise ValidationError(

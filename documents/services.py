@@ -311,6 +311,13 @@ def session_letters_batch(session, *, actor=None) -> DocumentBatch:
     return batch
 
 
+def session_letters_batch_latest(session) -> DocumentBatch | None:
+    """The session's most recent batch of decision letters, if any."""
+    return (
+        DocumentBatch.objects.filter(session=session, purpose=DocumentBatch.Purpose.DECISIONS).order_by("-pk").first()
+    )
+
+
 def session_issue_letters(
     session, *, actor=None, reissue: bool = False, enqueue: bool = True
 ) -> tuple[DocumentBatch, int]:
