@@ -265,6 +265,15 @@ def _pending_items(session: CommitteeSession, ids: Iterable[int] | None = None):
     return items.filter(pk__in=list(ids)) if ids is not None else items
 
 
+def _held_item(item: AgendaItem) -> tuple[CommitteeSession, AgendaItem]:
+    """The item's held session and the item itself, both locked, if its result is not applied yet."""
+    session = _held_session(item.session)
+    locked = _pending_items(session, [item.pk]).first()
+    if locked is None:
+        raise ValidationError(_("This item's result is already applied."), code="already_applied")
+    return session, locked
+
+
 def _write(items_tallies, *, actor, now, en_bloc: bool) -> None:
     Vote.objects.filter(item__in=[item for item, _tally in items_tallies]).delete()
     Vote.objects.bulk_create(
@@ -295,10 +304,7 @@ def item_record_votes(
     if any, and the outcome they decide. Returns the item as saved."""
     _require_manager(actor)
     with transaction.atomic():
-        session = _held_session(item.session)
-        locked = _pending_items(session, [item.pk]).first()
-        if locked is None:
-            raise ValidationError(_("This item's result is already applied."), code="already_applied")
+        session, locked = _held_item(item)
         roll = Roll.of(session)
         tally = _tally(locked, roll, {int(k): v for k, v in votes.items()}, en_bloc=False)
         _check_amendment(locked, amended_amount)
@@ -320,10 +326,7 @@ def item_defer(*, item: AgendaItem, actor, reason: str) -> AgendaItem:
     if not reason.strip():
         raise ValidationError(_("Give the reason for the deferral."), code="reason_required")
     with transaction.atomic():
-        session = _held_session(item.session)
-        locked = _pending_items(session, [item.pk]).first()
-        if locked is None:
-            raise ValidationError(_("This item's result is already applied."), code="already_applied")
+        session, locked = _held_item(item)
         roll = Roll.of(session)
         _check_quorum(locked, roll, withdrawn=len(roll.withdrawn(locked.dossier) & roll.present))
         locked.outcome, locked.amended_amount, locked.outcome_reason = ItemResult.DEFERRED, None, reason.strip()
