@@ -526,10 +526,14 @@ def _template_msgids() -> set[str]:
         if not path.is_file():
             continue
         source = path.read_text(encoding="utf-8")
-        msgids |= {m[1] for m in re.findall(r"{%\s*(?:translate|trans)\s+(['\"])(.*?)\1", source)}
-        for body in re.findall(r"{%\s*blocktrans(?:late)?\b[^%]*%}(.*?){%\s*endblocktrans(?:late)?\s*%}", source, re.S):
+        # A literal % is doubled in the catalogue (as makemessages writes it); Django undoes it at render.
+        msgids |= {m[1].replace("%", "%%") for m in re.findall(r"{%\s*(?:translate|trans)\s+(['\"])(.*?)\1", source)}
+        blocks = re.findall(r"{%\s*blocktrans(?:late)?\b([^%]*)%}(.*?){%\s*endblocktrans(?:late)?\s*%}", source, re.S)
+        for options, body in blocks:
             singular = re.split(r"{%\s*plural\s*%}", body)[0]  # a plural block's msgid is its singular
-            msgids.add(re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", singular))
+            if re.search(r"\btrimmed\b", options):  # as Django trims: lines stripped, joined by a space
+                singular = " ".join(line.strip() for line in singular.strip().splitlines() if line.strip())
+            msgids.add(re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", singular.replace("%", "%%")))
     return msgids
 
 

@@ -443,7 +443,7 @@ def test_the_agenda_builder_lists_the_reviewed_dossiers_with_their_proposal_and_
         "40\xa0%",
     ):
         assert text in candidates, text
-    assert "1 favourable, 1 unfavourable, 1 awaited" in candidates
+    assert "1 favorable, 1 défavorable, 1 attendu" in candidates
 
 
 def test_the_secretary_adds_dossiers_to_the_agenda_and_each_refusal_is_reported(client, contract, secretary):
@@ -458,7 +458,7 @@ def test_the_secretary_adds_dossiers_to_the_agenda_and_each_refusal_is_reported(
     assert list(session.items.order_by("position").values_list("dossier_id", flat=True)) == [second.pk, first.pk]
     assert pending_item(elsewhere).session != session
     (refusal,) = error_messages(response)
-    assert refusal.startswith(f"{elsewhere.reference}: ")
+    assert refusal.startswith(f"{elsewhere.reference} : ")
     (success,) = [str(m) for m in response.context["messages"] if m.level_tag == "success"]
     assert "2 dossiers" in success
     assert client.post(url("agenda_add", session), {}).status_code == 302  # nothing ticked: a message, no change
@@ -527,7 +527,7 @@ def test_the_secretary_records_the_attendance_and_sees_the_quorum(client, member
         members[2].pk: True,
     }
     html = response.content.decode()
-    assert "2 required, 2 present" in html
+    assert "2 requis, 2 présents" in html
     assert f"{contract.territory.name} (Maire)" in html
     assert f'name="present" value="{members[0].pk}" checked' in html
 
@@ -557,7 +557,7 @@ def test_a_vote_with_an_amended_amount_is_recorded(client, sitting, members, con
     assert response.status_code == 302 and response["Location"] == f"{page_url(sitting)}#item-{item.pk}"
     assert record_of(item) == (ItemResult.APPROVED, Decimal("65000.00"), "", ["against", "for", "for"])
     html = client.get(page_url(sitting)).content.decode()
-    assert "2 for, 1 against, 0 abstention, 0 not taking part" in html
+    assert "2 pour, 1 contre, 0 abstention(s), 0 ne prenant pas part au vote" in html
     assert "65\xa0000,00" in html
 
 
@@ -582,7 +582,7 @@ def test_a_withdrawn_member_is_shown_without_a_choice_and_their_vote_is_refused(
 
     html = client.get(url("item_vote", sitting, item)).content.decode()
     assert f'name="vote_{members[2].pk}"' not in html
-    assert "Withdrawn (déport)" in html and f"{item.dossier.organisation.name} (Président)" in html
+    assert "Déport" in html and f"{item.dossier.organisation.name} (Président)" in html
 
     # A page loaded before the interest was declared still sends the member's vote.
     response = client.post(url("item_vote", sitting, item), votes_of(members))
@@ -637,7 +637,7 @@ def test_votes_are_not_taken_before_the_session_is_held(client, members, contrac
 
     assert 'id="vote-form"' not in client.get(url("item_vote", session, item)).content.decode()
     response = client.post(url("item_vote", session, item), votes_of(members))
-    assert "held" in " ".join(response.context["form"].non_field_errors())
+    assert "tenue" in " ".join(response.context["form"].non_field_errors())
     assert record_of(item) == ("", None, "", [])
 
 
@@ -657,7 +657,7 @@ def test_a_vote_en_bloc_with_an_exception_records_the_group_and_its_deports(
     assert record_of(items[1])[3] == ["for", "for", "withdrawn"]
     assert AgendaItem.objects.filter(voted_en_bloc=True).count() == 2
     (message,) = [str(m) for m in response.context["messages"]]
-    assert "2 items" in message and "1 withdrawal" in message
+    assert "sur 2 points" in message and "déports : 1" in message
 
 
 def test_a_refused_vote_en_bloc_records_nothing_and_keeps_the_exceptions_ticked(
@@ -698,7 +698,7 @@ def test_closing_applies_every_result_and_issues_the_letters(client, sitting, me
     numbers = list(sitting.items.order_by("position").values_list("deliberation_number", flat=True))
     assert numbers[:3] == sorted(numbers[:3]) and all(numbers[:3]) and numbers[3] is None
     texts = [str(m) for m in response.context["messages"]]
-    assert "4 results applied" in texts[0]
+    assert "4 résultats appliqués" in texts[0]
     batch = DocumentBatch.objects.get(session=sitting)
     assert reverse("sessions:document_batch", args=[sitting.pk, batch.pk]) in response.content.decode()
     html = response.content.decode()
@@ -720,8 +720,8 @@ def test_with_task_workers_the_page_follows_the_closing_until_it_is_done(
     response = client.post(url("session_close", sitting), follow=True)
 
     html = response.content.decode()
-    assert any("The closing has started" in str(message) for message in response.context["messages"])
-    assert "0 of 2 results applied" in html and 'http-equiv="refresh"' in html
+    assert any("La clôture a commencé" in str(message) for message in response.context["messages"])
+    assert "0 résultats appliqués sur 2" in html and 'http-equiv="refresh"' in html
     assert url("session_close", sitting) not in html  # no second closing while this one runs
 
     session_close_run(session_id=sitting.pk, actor_id=secretary.pk)
@@ -758,7 +758,7 @@ def test_a_result_refused_at_the_closing_is_listed_and_the_session_stays_held(
     assert CommitteeSession.objects.get(pk=sitting.pk).status == SessionStatus.HELD
     assert state_of(item) == S.SCHEDULED
     apply_error = AgendaItem.objects.get(pk=item.pk).apply_error
-    assert apply_error and "1 item was refused" in error_messages(response)[0]
+    assert apply_error and "1 point a été refusé" in error_messages(response)[0]
     html = response.content.decode()
     assert html[html.index('id="close-title"') :].count(escape(apply_error)) == 1
 
