@@ -15,6 +15,34 @@ class SessionForm(forms.Form):
         required=False,
         initial=CommitteeSession._meta.get_field("place").default,
     )
+    members = forms.ModelMultipleChoiceField(
+        label=_("Members"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Every committee member is ticked by default."),
+    )
+    quorum = forms.IntegerField(
+        label=_("Quorum"),
+        min_value=1,
+        required=False,
+        help_text=CommitteeSession._meta.get_field("quorum").help_text,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from committees.selectors import committee_member_list
+
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = committee_member_list()
+        self.fields["members"].label_from_instance = _member_name
+        self.fields["members"].initial = list(self.fields["members"].queryset)
+
+    def clean(self):
+        cleaned = super().clean()
+        quorum, members = cleaned.get("quorum"), cleaned.get("members")
+        if quorum and members is not None and quorum > len(members):
+            self.add_error("quorum", _("The quorum cannot be more than the number of members."))
+        return cleaned
 
 
 def _member_name(member) -> str:

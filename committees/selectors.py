@@ -125,3 +125,12 @@ def opinion_summaries(dossier_ids: Iterable[int] | QuerySet) -> dict[int, Opinio
         .order_by()
     )
     return {row.pop("dossier_id"): OpinionSummary(**row) for row in rows}
+
+
+def committee_member_list():
+    """The users holding the committee member role, by name."""
+    from django.contrib.auth import get_user_model
+
+    from workflows.enums import Role
+
+    return get_user_model().objects.filter(groups__name=Role.COMMITTEE_MEMBER).order_by("last_name", "first_name", "pk")

@@ -54,18 +54,32 @@ def allocate_deliberation_number(session: CommitteeSession) -> str:
 # Sessions -------------------------------------------------------------------------------------------
 
 
-def session_create(*, actor, body: str = Body.PERMANENT_COMMITTEE, sits_on: date, place: str = "") -> CommitteeSession:
+def session_create(
+    *,
+    actor,
+    body: str = Body.PERMANENT_COMMITTEE,
+    sits_on: date,
+    place: str = "",
+    members=(),
+    quorum: int | None = None,
+) -> CommitteeSession:
     """The secretariat (or an administrator) creates a session, in preparation, on a date not in the
-    past; its agenda is then built by putting dossiers on it."""
+    past, with its members and, if the default (more than half of the members) does not apply, its
+    quorum; its agenda is then built by putting dossiers on it."""
     if not can_manage_sessions(actor):
         raise PermissionDenied(_("Only the committee's secretariat or an administrator can create a session."))
     if sits_on < timezone.localdate():
         raise ValidationError(_("The date of a new session cannot be in the past."), code="past_date")
-    session = CommitteeSession(body=body, sits_on=sits_on)
+    members = list(members)
+    if quorum is not None and not 1 <= quorum <= max(len(members), 1):
+        raise ValidationError(_("The quorum cannot be more than the number of members."), code="invalid_quorum")
+    session = CommitteeSession(body=body, sits_on=sits_on, quorum=quorum)
     if place.strip():
         session.place = place.strip()
     session.full_clean()
-    session.save()
+    with transaction.atomic():
+        session.save()
+        session.members.set(members)
     return session
 
 

@@ -104,3 +104,51 @@ def test_a_committee_member_cannot_move_a_session_on():
         session_set_status(session=session, actor=make_user(Role.COMMITTEE_MEMBER), status=SessionStatus.CONVENED)
 
     assert CommitteeSession.objects.get(pk=session.pk).status == SessionStatus.PREPARATION
+
+
+def test_a_session_is_created_with_its_members_and_quorum():
+    members = [make_user(Role.COMMITTEE_MEMBER) for _ in range(5)]
+    in_a_week = timezone.localdate() + timedelta(days=7)
+
+    session = session_create(
+        actor=make_user(Role.COMMITTEE_SECRETARY), sits_on=in_a_week, members=members[:4], quorum=2
+    )
+
+    assert set(session.members.all()) == set(members[:4])
+    assert (session.quorum, session.quorum_required) == (2, 2)
+    default = session_create(actor=make_user(Role.COMMITTEE_SECRETARY), sits_on=in_a_week, members=members)
+    assert default.quorum_required == 3  # more than half of five
+
+
+def test_a_quorum_above_the_number_of_members_is_refused():
+    members = [make_user(Role.COMMITTEE_MEMBER) for _ in range(2)]
+
+    with pytest.raises(ValidationError) as error:
+        session_create(
+            actor=make_user(Role.COMMITTEE_SECRETARY),
+            sits_on=timezone.localdate() + timedelta(days=7),
+            members=members,
+            quorum=3,
+        )
+
+    assert error.value.code == "invalid_quorum"
+    assert not CommitteeSession.objects.exists()
+
+
+def test_the_creation_form_ticks_every_committee_member_and_takes_a_quorum(client):
+    from django.urls import reverse
+
+    members = [make_user(Role.COMMITTEE_MEMBER, first_name=f"Élu{n}") for n in range(3)]
+    client.force_login(make_user(Role.COMMITTEE_SECRETARY))
+    url = reverse("sessions:session_create")
+    html = client.get(url).content.decode()
+    for member in members:
+        assert f'value="{member.pk}"' in html and "checked" in html.split(f'value="{member.pk}"')[1][:40]
+
+    day = (timezone.localdate() + timedelta(days=10)).isoformat()
+    refused = client.post(url, {"body": "CP", "sits_on": day, "members": [members[0].pk], "quorum": 2})
+    assert refused.status_code == 200 and refused.context["form"].errors["quorum"]
+    client.post(url, {"body": "CP", "sits_on": day, "members": [m.pk for m in members[:2]], "quorum": 2})
+
+    session = CommitteeSession.objects.get()
+    assert set(session.members.all()) == set(members[:2]) and session.quorum == 2
