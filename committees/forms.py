@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from committees.models import CAST_CHOICES, Body, CommitteeSession, VoteChoice
 from committees.services import AGENDA_ORDERS
+from committees.voting import member_name
 
 
 class SessionForm(forms.Form):
@@ -34,7 +35,7 @@ class SessionForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["members"].queryset = committee_member_list()
-        self.fields["members"].label_from_instance = _member_name
+        self.fields["members"].label_from_instance = member_name
         self.fields["members"].initial = list(self.fields["members"].queryset)
 
     def clean(self):
@@ -43,10 +44,6 @@ class SessionForm(forms.Form):
         if quorum and members is not None and quorum > len(members):
             self.add_error("quorum", _("The quorum cannot be more than the number of members."))
         return cleaned
-
-
-def _member_name(member) -> str:
-    return member.get_full_name() or member.get_username()
 
 
 class IdListField(forms.Field):
@@ -95,7 +92,7 @@ class AttendanceForm(forms.Form):
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["present"].choices = [(member.pk, _member_name(member)) for member in members]
+        self.fields["present"].choices = [(member.pk, member_name(member)) for member in members]
 
 
 # A vote's refusals that concern one field of the forms below; the others concern the whole vote.
@@ -115,11 +112,11 @@ class VotesMixin:
         the service, which refuses it with the reason."""
         for member in members:
             self.fields[f"vote_{member.pk}"] = forms.ChoiceField(
-                label=_member_name(member), choices=[(c.value, c.label) for c in CAST_CHOICES], initial=VoteChoice.FOR
+                label=member_name(member), choices=[(c.value, c.label) for c in CAST_CHOICES], initial=VoteChoice.FOR
             )
         for member in optional:
             self.fields[f"vote_{member.pk}"] = forms.ChoiceField(
-                label=_member_name(member), choices=[(c.value, c.label) for c in CAST_CHOICES], required=False
+                label=member_name(member), choices=[(c.value, c.label) for c in CAST_CHOICES], required=False
             )
 
     def vote_fields(self):

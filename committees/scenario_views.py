@@ -30,7 +30,6 @@ from committees.scenarios import (
     can_change_scenario,
     can_turn_scenarios,
     can_view_scenarios,
-    envelope_committed_amounts,
     envelope_list_for_scenarios,
     figures_of,
     scenario_candidates,
@@ -46,6 +45,7 @@ from dossiers.http import client_ip
 from dossiers.models import Dossier
 from dossiers.money import ZERO, round_cents
 from workflows.enums import DossierState
+from workflows.services import envelope_committed
 
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 BLANKS = re.compile(r"[\s\u00a0\u202f€%]")
@@ -260,7 +260,7 @@ class ScenarioFormView(ScenarioPageMixin, generic.TemplateView):
         return rows, lines, errors
 
     def render(self, *, form, rows, left_out, errors):
-        committed = envelope_committed_amounts([self.envelope.pk]).get(self.envelope.pk, ZERO)
+        committed = envelope_committed(self.envelope)
         included = []
         for row in rows:
             base, amount = parse_decimal(row.base), parse_decimal(row.amount)

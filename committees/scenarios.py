@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from committees.models import CommitteeSession, Scenario, ScenarioLine
 from dossiers.models import Dossier, Envelope, Theme
 from dossiers.money import ZERO, format_eur, round_cents
-from workflows.enums import COMMITTED_STATES, DossierState, Role
+from workflows.enums import DossierState, Role
 from workflows.lifecycle import TRANSITIONS
 from workflows.permissions import officer_territory_ids, user_roles
 
@@ -87,17 +87,6 @@ def scenario_candidates(envelope: Envelope) -> QuerySet[Dossier]:
         .select_related("organisation", "theme")
         .order_by("theme__position", "theme__label", "reference")
     )
-
-
-def envelope_committed_amounts(envelope_ids: Iterable[int]) -> dict[int, Decimal]:
-    """What is committed on each envelope, as `workflows.services.envelope_committed` counts it: the
-    amounts granted by the dossiers that hold a commitment. One query."""
-    rows = (
-        Dossier.objects.filter(envelope_id__in=list(envelope_ids), state__in=COMMITTED_STATES)
-        .values("envelope_id")
-        .annotate(total=Sum("granted_amount"))
-    )
-    return {row["envelope_id"]: row["total"] or ZERO for row in rows}
 
 
 @dataclass
@@ -171,6 +160,8 @@ def figures_of(
 def _figures(scenarios: Sequence[Scenario]) -> list[ScenarioFigures]:
     """The figures of `scenarios` (their envelopes already loaded), in two queries whatever their
     number and size."""
+    from workflows.services import envelope_committed_amounts
+
     committed = envelope_committed_amounts({scenario.envelope_id for scenario in scenarios})
     lines: dict[int, list[ScenarioLine]] = {scenario.pk: [] for scenario in scenarios}
     for line in (

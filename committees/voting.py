@@ -49,7 +49,7 @@ from dossiers.money import ZERO, format_eur
 CLOSING_STALE_AFTER = timedelta(minutes=30)
 
 
-def _member_name(member) -> str:
+def member_name(member) -> str:
     return member.get_full_name() or member.get_username()
 
 
@@ -190,7 +190,7 @@ def _tally(item: AgendaItem, roll: Roll, choices: Mapping[int, str], *, en_bloc:
         if choice not in VoteChoice.values:
             raise ValidationError(_("“%(choice)s” is not a vote.") % {"choice": choice}, code="invalid_choice")
         if member_id not in roll.present:
-            name = _member_name(roll.members[member_id]) if member_id in roll.members else str(member_id)
+            name = member_name(roll.members[member_id]) if member_id in roll.members else str(member_id)
             raise ValidationError(
                 _("%(member)s is not recorded as present: their vote cannot be recorded.") % {"member": name},
                 code="not_present",
@@ -205,7 +205,7 @@ def _tally(item: AgendaItem, roll: Roll, choices: Mapping[int, str], *, en_bloc:
                     "their vote cannot be recorded."
                 )
                 % {
-                    "member": _member_name(roll.members[member_id]),
+                    "member": member_name(roll.members[member_id]),
                     "what": interest.organisation or interest.territory,
                 },
                 code="member_withdrawn",
@@ -216,7 +216,7 @@ def _tally(item: AgendaItem, roll: Roll, choices: Mapping[int, str], *, en_bloc:
     missing = [roll.members[pk] for pk in roll.present if pk not in votes]
     if missing:
         raise ValidationError(
-            _("No vote is recorded for %(members)s.") % {"members": ", ".join(_member_name(m) for m in missing)},
+            _("No vote is recorded for %(members)s.") % {"members": ", ".join(member_name(m) for m in missing)},
             code="vote_missing",
         )
     counts = {choice: 0 for choice in VoteChoice.values}

@@ -148,6 +148,7 @@ def vote_facts(item) -> dict | None:
     """What the extract says of the vote: members in office and present, the counts, who withdrew
     (déport); None when no vote was recorded item by item (a decision recorded before the votes were)."""
     from committees.models import Attendance, VoteChoice
+    from committees.voting import member_name
 
     votes = list(item.votes.select_related("member"))
     if not votes:
@@ -162,11 +163,7 @@ def vote_facts(item) -> dict | None:
         "against": counts[VoteChoice.AGAINST],
         "abstention": counts[VoteChoice.ABSTENTION],
         "not_taking_part": counts[VoteChoice.NOT_TAKING_PART],
-        "withdrawn": [
-            vote.member.get_full_name() or vote.member.get_username()
-            for vote in votes
-            if vote.choice == VoteChoice.WITHDRAWN
-        ],
+        "withdrawn": [member_name(vote.member) for vote in votes if vote.choice == VoteChoice.WITHDRAWN],
         "en_bloc": item.voted_en_bloc,
         "amended": item.amended_amount is not None,
     }

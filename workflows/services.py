@@ -20,7 +20,6 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -295,10 +294,19 @@ def _raise_if(problems: list[Problem]) -> None:
         raise TransitionRefused(problems)
 
 
+def envelope_committed_amounts(envelope_ids) -> dict[int, Decimal]:
+    """What is committed on each envelope: the amounts granted by the dossiers that hold a commitment
+    (so lapses, withdrawals and reductions release theirs). One query; envelopes without any are left out."""
+    rows = (
+        Dossier.objects.filter(envelope_id__in=list(envelope_ids), state__in=COMMITTED_STATES)
+        .values("envelope_id")
+        .annotate(total=Sum("granted_amount"))
+    )
+    return {row["envelope_id"]: row["total"] or ZERO for row in rows}
+
+
 def envelope_committed(envelope: Envelope) -> Decimal:
-    return Dossier.objects.filter(envelope=envelope, state__in=COMMITTED_STATES).aggregate(
-        total=Coalesce(Sum("granted_amount"), ZERO)
-    )["total"]
+    return envelope_committed_amounts([envelope.pk]).get(envelope.pk, ZERO)
 
 
 def _envelope_for_approval(dossier: Dossier, envelope: Envelope | None, today: date) -> Envelope:
