@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "committees",
     "documents",
     "messaging",
+    "payments",
     "portal",
 ]
 

@@ -166,6 +166,10 @@ class IssuedDocument(models.Model):
     session = models.ForeignKey(
         "committees.CommitteeSession", on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
     )
+    # The payment a certificate is for (one certificate per validated payment request).
+    payment_request = models.ForeignKey(
+        "payments.PaymentRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
     number = models.CharField(_("number"), max_length=30)
     version = models.PositiveIntegerField(_("version"), default=1)
     template = models.ForeignKey(
@@ -246,6 +250,9 @@ class DocumentJob(models.Model):
     )
     session = models.ForeignKey(
         "committees.CommitteeSession", on_delete=models.PROTECT, null=True, blank=True, related_name="document_jobs"
+    )
+    payment_request = models.ForeignKey(
+        "payments.PaymentRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="document_jobs"
     )
     batch = models.ForeignKey(DocumentBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="jobs")
     # A reissue renders a new version of this document (same number).

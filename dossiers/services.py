@@ -152,6 +152,8 @@ RULE_FIELDS = (
     "completion_delay_months",
     "extension_months",
     "completeness_delay_months",
+    "first_reminder_days",
+    "second_reminder_days",
 )
 
 

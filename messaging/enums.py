@@ -13,3 +13,4 @@ class NotificationKind(models.TextChoices):
     TRANSITION = "transition", _("Change of state")
     MESSAGE = "message", _("New message")
     INTERNAL_NOTE = "internal_note", _("New internal note")
+    NOTICE = "notice", _("Notice")

@@ -81,6 +81,10 @@ class Notification(models.Model):
         "workflows.AuditEvent", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # A notice (payment request checked, deadline near...): a code of `messaging.notices.NOTICES` and
+    # its values, rendered when shown in the reader's language.
+    notice = models.CharField(_("notice"), max_length=40, blank=True)
+    notice_values = models.JSONField(_("values of the notice"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
@@ -99,7 +103,8 @@ class Notification(models.Model):
                     kind__in=[NotificationKind.MESSAGE, NotificationKind.INTERNAL_NOTE],
                     message__isnull=False,
                     audit_event__isnull=True,
-                ),
+                )
+                | models.Q(kind=NotificationKind.NOTICE, audit_event__isnull=True, message__isnull=True, notice__gt=""),
                 name="notification_has_its_subject",
             ),
         ]
@@ -121,6 +126,10 @@ class Notification(models.Model):
                 "state": self.audit_event.get_to_state_display(),
                 "actor": self.audit_event.actor_name,
             }
+        if self.kind == NotificationKind.NOTICE:
+            from messaging.notices import notice_text
+
+            return f"{reference}: {notice_text(self.notice, self.notice_values)}"
         if self.kind == NotificationKind.INTERNAL_NOTE:
             template = gettext("%(reference)s: internal note from %(author)s.")
         else:
@@ -129,5 +138,8 @@ class Notification(models.Model):
 
     @property
     def excerpt(self) -> str:
-        text = self.audit_event.comment if self.kind == NotificationKind.TRANSITION else self.message.body
+        if self.kind == NotificationKind.NOTICE:
+            text = self.notice_values.get("comment", "")
+        else:
+            text = self.audit_event.comment if self.kind == NotificationKind.TRANSITION else self.message.body
         return Truncator(" ".join(text.split())).chars(160)

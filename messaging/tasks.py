@@ -42,3 +42,30 @@ def notify_message(message_id: int) -> int:
         body = render_to_string("messaging/emails/message_body.txt", context)
     mails = [EmailMessage(subject, body, to=[email], headers={"Auto-Submitted": "auto-generated"}) for email in emails]
     return mailers.default.send_messages(mails)
+
+
+@task()
+def email_notice(notification_ids: list[int]) -> int:
+    """E-mails notices (`messaging.notices`), one e-mail per notification whose recipient has an address,
+    in the site's language, with the link to the dossier. Returns the number of e-mails sent."""
+    from messaging.models import Notification
+
+    notifications = Notification.objects.filter(pk__in=notification_ids).select_related("recipient", "dossier")
+    mails = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for notification in notifications:
+            if not notification.recipient.email:
+                continue
+            context = {
+                "notification": notification,
+                "dossier": notification.dossier,
+                "dossier_url": absolute_url(reverse("dossier_detail", args=[notification.dossier_id])),
+            }
+            subject = _one_line(render_to_string("messaging/emails/notice_subject.txt", context))
+            body = render_to_string("messaging/emails/notice_body.txt", context)
+            mails.append(
+                EmailMessage(
+                    subject, body, to=[notification.recipient.email], headers={"Auto-Submitted": "auto-generated"}
+                )
+            )
+    return mailers.default.send_messages(mails) if mails else 0

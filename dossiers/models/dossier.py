@@ -97,6 +97,9 @@ class Dossier(DossierLifecycle):
     )
     notified_on = models.DateField(_("notified on"), null=True, blank=True, editable=False)
     agreement_signed_on = models.DateField(_("convention signed on"), null=True, blank=True, editable=False)
+    # Fixed by the balance: the grant as reduced pro rata (at most the amount granted); the difference
+    # is released from the envelope.
+    final_amount = models.DecimalField(_("final grant"), **MONEY, null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
     class Meta:

@@ -46,6 +46,10 @@ class RuleSet(models.Model):
     completeness_delay_months = models.PositiveSmallIntegerField(
         _("months to declare a submitted dossier complete or incomplete")
     )
+    first_reminder_days = models.PositiveSmallIntegerField(_("first reminder of a deadline (days before)"), default=60)
+    second_reminder_days = models.PositiveSmallIntegerField(
+        _("second reminder of a deadline (days before)"), default=15
+    )
 
     objects = RuleSetQuerySet.as_manager()
 

@@ -46,6 +46,8 @@ def test_first_version_carries_the_default_rules():
         "completion_delay_months": 36,
         "extension_months": 12,
         "completeness_delay_months": 2,
+        "first_reminder_days": 60,
+        "second_reminder_days": 15,
     }
 
 
