@@ -53,6 +53,8 @@ class Facts:
     convention_required: bool = False
     total_proposed: Decimal | None = None
     vote: dict | None = None  # the committee's vote on the decision: attendance, counts, withdrawals
+    payment: object = None  # payments.PaymentRequest of a payment certificate, with its statement
+    payment_steps: list = field(default_factory=list)  # (label, amount) of its calculation
 
     @property
     def amount(self) -> Decimal | None:
@@ -92,11 +94,10 @@ EVENT_OF_KIND = {
     DocumentKind.ACKNOWLEDGEMENT: "submit",
     DocumentKind.PIECES_REQUEST: "declare_incomplete",
     DocumentKind.REFUSAL_LETTER: "reject",
-    DocumentKind.PAYMENT_CERTIFICATE: "mark_paid",
 }
 
 
-def dossier_facts(dossier_id: int, kind: str, event=None) -> Facts:
+def dossier_facts(dossier_id: int, kind: str, event=None, payment_request_id=None) -> Facts:
     from committees.selectors import decision_item
     from dossiers.models import Dossier
     from dossiers.rules import convention_required
@@ -139,6 +140,17 @@ def dossier_facts(dossier_id: int, kind: str, event=None) -> Facts:
     if transition and event is not None:
         facts.event_date = timezone.localdate(event.created_at)
         facts.comment = event.comment
+    if payment_request_id is not None:
+        from payments.models import PaymentRequest
+        from payments.presentation import calculation_steps
+
+        facts.payment = (
+            PaymentRequest.objects.select_related("bank_account", "validated_by")
+            .prefetch_related("lines")
+            .get(pk=payment_request_id)
+        )
+        facts.payment_steps = calculation_steps(facts.payment, language="fr")
+        facts.event_date = timezone.localdate(facts.payment.validated_at) if facts.payment.validated_at else None
     if facts.amount and dossier.rule_set is not None:
         facts.convention_required = convention_required(dossier=dossier, amount=facts.amount, rule_set=dossier.rule_set)
     return facts
@@ -274,7 +286,7 @@ def build(job, *, issued_at) -> dict:
         facts = session_facts(job.session_id)
         letter = letter_for(job.kind)
     else:
-        facts = dossier_facts(job.dossier_id, job.kind, event=job.event)
+        facts = dossier_facts(job.dossier_id, job.kind, event=job.event, payment_request_id=job.payment_request_id)
         letter = letter_for(job.kind, facts.contract.contract_type, facts.territory.pk)
     return assemble(
         kind=job.kind, number=job.number, version=job.version, issued_at=issued_at, letter=letter, facts=facts

@@ -9,7 +9,6 @@ from workflows.hooks import within_transition
 SIMPLE = {
     "submit": DocumentKind.ACKNOWLEDGEMENT,
     "declare_incomplete": DocumentKind.PIECES_REQUEST,
-    "mark_paid": DocumentKind.PAYMENT_CERTIFICATE,
 }
 
 

@@ -60,7 +60,16 @@ def _next_version(number: str) -> int:
 
 
 def document_request(
-    *, kind: str, dossier=None, session=None, actor=None, event=None, batch=None, reissue_of=None, enqueue=True
+    *,
+    kind: str,
+    dossier=None,
+    session=None,
+    payment_request=None,
+    actor=None,
+    event=None,
+    batch=None,
+    reissue_of=None,
+    enqueue=True,
 ) -> DocumentJob:
     """Records the request of one document and enqueues its rendering after the commit (unless the
     caller renders it itself: `enqueue=False`, then `job_run`)."""
@@ -70,6 +79,7 @@ def document_request(
         if reissue_of is not None:
             original = IssuedDocument.objects.select_for_update().get(pk=reissue_of.pk)
             kind, dossier, session = original.kind, original.dossier, original.session
+            payment_request = original.payment_request
             number, version = original.number, _next_version(original.number)
         else:
             number, version = allocate_number(kind, timezone.localdate().year), 1
@@ -77,6 +87,7 @@ def document_request(
             kind=kind,
             dossier=dossier,
             session=session,
+            payment_request=payment_request,
             batch=batch,
             reissue_of=reissue_of,
             event=event,
@@ -201,6 +212,7 @@ def issue(job: DocumentJob) -> IssuedDocument:
                 kind=job.kind,
                 dossier_id=job.dossier_id,
                 session_id=job.session_id,
+                payment_request_id=job.payment_request_id,
                 number=job.number,
                 version=job.version,
                 template=letter,

@@ -27,10 +27,6 @@ class ScheduleForm(forms.Form):
     )
 
 
-class AgreementForm(forms.Form):
-    signed_on = forms.DateField(label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"}))
-
-
 class NoInputForm(forms.Form):
     pass
 
@@ -41,6 +37,9 @@ INSTRUCTION_TRANSITIONS = frozenset(
     {"declare_incomplete", "declare_admissible", "declare_inadmissible", "start_review", "complete_review"}
 )
 
+# The payments (start_payment, mark_paid) follow the validation of the payment requests
+# (payments.services), and the convention's signature its countersignature (payments.conventions).
+#
 # The committee's decisions (approve, reject, defer) are not offered here either: they are votes
 # recorded on the session's page (quorum, déport, amendments) and applied when the session is closed
 # (committees.voting).
@@ -53,9 +52,6 @@ ACTIONS = {
     "schedule": (ScheduleForm, services.dossier_schedule),
     "unschedule": (NoInputForm, services.dossier_unschedule),
     "notify": (NoInputForm, services.dossier_notify),
-    "sign_agreement": (AgreementForm, services.dossier_sign_agreement),
-    "start_payment": (NoInputForm, services.dossier_start_payment),
-    "mark_paid": (NoInputForm, services.dossier_mark_paid),
     "close": (OptionalCommentForm, services.dossier_close),
     "lapse": (OptionalCommentForm, services.dossier_lapse),
 }

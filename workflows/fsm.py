@@ -98,8 +98,8 @@ class DossierLifecycle(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=state, source=S.IN_PAYMENT, target=S.PAID)
-    def mark_paid(self, *, at):
-        pass
+    def mark_paid(self, *, at, final_amount):
+        self.final_amount = final_amount
 
     @transition(field=state, source=S.PAID, target=S.CLOSED)
     def close(self, *, at):

@@ -2,6 +2,7 @@
 overwritten; a failed render is retried, then reported, and leaves no file behind."""
 
 import io
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -16,8 +17,12 @@ from documents.letters import letter_publish
 from documents.models import DocumentBatch, DocumentJob, DocumentKind, IssuedDocument, documents_storage
 from documents.services import document_request, job_run
 from dossiers.enums import LegalForm
+from dossiers.models import Dossier
+from payments import services as payments
+from payments.models import PaymentKind
 from tests.documents.conftest import document_text, pdf_bytes
 from tests.factories import OrganisationFactory, make_dossier, make_draft, make_session, make_user, snapshot
+from tests.payments.conftest import bank_account, pdf_upload, statement
 from workflows import services as lifecycle
 from workflows.enums import DossierState, Role
 from workflows.services import TransitionRefused
@@ -147,14 +152,48 @@ def test_a_rejection_issues_the_refusal_letter_with_its_reason_and_the_appeal_ro
     assert "de ne pas attribuer la subvention" in extract
 
 
-def test_the_balance_paid_issues_the_payment_certificate(contract, run_on_commit):
+def test_each_validated_payment_request_issues_its_payment_certificate(contract, officer, run_on_commit):
+    notified = make_dossier(S.NOTIFIED, contract=contract)  # a commune: 80,000 € of a 200,000 € HT base, no convention
+    sponsor = make_user(Role.SPONSOR, organisation=notified.organisation)
+    bank_account(notified.organisation, sponsor)
     finance = make_user(Role.FINANCE)
-    in_payment = make_dossier(S.IN_PAYMENT, contract=contract)
-    run_on_commit(lifecycle.dossier_mark_paid, dossier=in_payment, actor=finance)
+    deliberation = notified.agenda_items.get().deliberation_number
 
-    certificate = document_text(the_document(in_payment, DocumentKind.PAYMENT_CERTIFICATE))
-    assert "Versement certifié (solde) 80 000,00 €" in certificate
-    assert in_payment.agenda_items.get().deliberation_number in certificate
+    def ask_check_validate(kind, **files) -> IssuedDocument:
+        request = payments.payment_request_submit(
+            dossier=notified, actor=sponsor, kind=kind, idempotency_key=uuid.uuid4(), **files
+        )
+        payments.payment_request_check(request=request, actor=officer)
+        run_on_commit(payments.payment_request_validate, request=request, actor=finance)
+        return IssuedDocument.objects.get(kind=DocumentKind.PAYMENT_CERTIFICATE, payment_request=request)
+
+    advance = document_text(ask_check_validate(PaymentKind.ADVANCE))
+    assert "Nature du versement Avance" in advance
+    assert "Versement certifié 24 000,00 €" in advance  # 30 % of the grant
+    assert "vingt-quatre mille euros" in advance
+    assert f"délibération n° {deliberation}" in advance
+    assert "Subvention attribuée 80 000,00 €" in advance
+
+    balance = document_text(
+        ask_check_validate(
+            PaymentKind.BALANCE,
+            lines=statement("150000"),
+            invoices=[pdf_upload()],
+            completion_statement=pdf_upload("achevement.pdf"),
+        )
+    )
+    # 150,000 € HT justified at 40 %: final grant 60,000 €, of which 24,000 € were advanced.
+    assert "Nature du versement Solde" in balance
+    assert "Dépenses éligibles justifiées (cumul) 150 000,00 € HT" in balance
+    assert "Subvention définitive 60 000,00 €" in balance
+    assert "Versement certifié 36 000,00 €" in balance
+    assert "trente-six mille euros" in balance
+    assert f"délibération n° {deliberation}" in balance
+
+    # One certificate per validated request: the dossier's own transitions (start_payment, mark_paid) issue none.
+    assert len(documents_of(notified, DocumentKind.PAYMENT_CERTIFICATE)) == 2
+    paid = Dossier.objects.get(pk=notified.pk)
+    assert (paid.state, paid.final_amount) == (S.PAID, Decimal("60000.00"))
 
 
 def test_a_refused_transition_requests_no_document(scheduled, secretary, run_on_commit):

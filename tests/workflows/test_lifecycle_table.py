@@ -35,6 +35,7 @@ PAYLOADS = {
     "approve": {"amount": Decimal("80000.00")},
     "reject": {"reason": "Non prioritaire"},
     "sign_agreement": {"signed_on": timezone.localdate()},
+    "mark_paid": {"final_amount": Decimal("60000.00")},
 }
 # Input that lives in the database, made in the test's transaction.
 DATABASE_PAYLOADS = {"schedule": lambda: {"session": make_session()}}
