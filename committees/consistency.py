@@ -1,6 +1,8 @@
 """The consistency check of the money and the numbers: every sum is the sum of its lines, every
-commitment sits on an envelope of its own contract that it does not overrun, and no sequence lags behind
-a number it handed out. `manage.py check_consistency` prints what drifted (nothing, normally)."""
+commitment sits on an envelope of its own contract that it does not overrun, no final grant passes the
+grant nor the payments ordered the grant, the payment orders hold validated or paid requests as their own
+payment says and are numbered without gaps, and no sequence lags behind a number it handed out.
+`manage.py check_consistency` prints what drifted (nothing, normally)."""
 
 from collections import defaultdict
 
@@ -11,6 +13,7 @@ from committees.models import AgendaItem, DeliberationSequence, ItemResult
 from dossiers.models import Dossier, Envelope
 from dossiers.money import ZERO, format_eur
 from workflows.enums import COMMITTED_STATES
+from workflows.services import envelope_committed_amounts
 
 
 def _number(text: str) -> int:
@@ -19,16 +22,23 @@ def _number(text: str) -> int:
 
 def envelope_problems() -> list[str]:
     problems = []
-    committed = Envelope.objects.annotate(
-        committed=Coalesce(Sum("dossiers__granted_amount", filter=Q(dossiers__state__in=COMMITTED_STATES)), ZERO)
-    ).select_related("contract")
-    for envelope in committed:
-        if envelope.committed > envelope.amount:
+    envelopes = list(Envelope.objects.select_related("contract"))
+    committed = envelope_committed_amounts(envelope.pk for envelope in envelopes)
+    for envelope in envelopes:
+        if committed.get(envelope.pk, ZERO) > envelope.amount:
             problems.append(
-                f"envelope {envelope.pk} ({envelope}): {format_eur(envelope.committed)} committed "
+                f"envelope {envelope.pk} ({envelope}): {format_eur(committed[envelope.pk])} committed "
                 f"for {format_eur(envelope.amount)}"
             )
     granted = Dossier.objects.filter(state__in=COMMITTED_STATES)
+    for reference, final, amount in (
+        Dossier.objects.filter(final_amount__isnull=False)
+        .filter(Q(final_amount__lt=0) | Q(final_amount__gt=F("granted_amount")) | Q(granted_amount__isnull=True))
+        .values_list("reference", "final_amount", "granted_amount")
+    ):
+        problems.append(
+            f"dossier {reference}: final grant {format_eur(final)} for {format_eur(amount or ZERO)} granted"
+        )
     for reference in granted.filter(Q(envelope__isnull=True) | Q(granted_amount__isnull=True)).values_list(
         "reference", flat=True
     ):
@@ -99,5 +109,42 @@ def vote_problems() -> list[str]:
     return problems
 
 
+def payment_problems() -> list[str]:
+    """Payments ordered beyond the amount granted (beyond a reduced final grant is a recovery order, not a
+    drift), orders whose requests disagree with the order's payment, and gaps in the payment orders'
+    numbers."""
+    from payments.models import ORDERED_REQUEST_STATES, PaymentOrder, PaymentRequest, RequestState
+
+    problems = []
+    ordered = Dossier.objects.annotate(
+        ordered=Coalesce(
+            Sum("payment_requests__payable", filter=Q(payment_requests__state__in=ORDERED_REQUEST_STATES)), ZERO
+        )
+    ).filter(ordered__gt=Coalesce("granted_amount", ZERO))
+    for reference, amount in ordered.values_list("reference", "ordered"):
+        problems.append(f"dossier {reference}: {format_eur(amount)} ordered for payment, above its grant")
+    on_orders = PaymentRequest.objects.filter(order__isnull=False)
+    for pk, number, state in on_orders.exclude(state__in=ORDERED_REQUEST_STATES).values_list(
+        "pk", "order__number", "state"
+    ):
+        problems.append(f"payment request {pk} on order {number}: {state}, neither validated nor paid")
+    for pk, number in on_orders.filter(order__paid_on__isnull=False, state=RequestState.VALIDATED).values_list(
+        "pk", "order__number"
+    ):
+        problems.append(f"payment request {pk}: not paid, though its order {number} is")
+    for pk, number in on_orders.filter(order__paid_on__isnull=True, state=RequestState.PAID).values_list(
+        "pk", "order__number"
+    ):
+        problems.append(f"payment request {pk}: paid, though its order {number} is not")
+    used = defaultdict(set)
+    for number in PaymentOrder.objects.values_list("number", flat=True):
+        _prefix, year, _rest = number.split("-", 2)
+        used[int(year)].add(_number(number))
+    for year, numbers in sorted(used.items()):
+        if missing := sorted(set(range(1, max(numbers) + 1)) - numbers):
+            problems.append(f"payment orders {year}: numbers {', '.join(map(str, missing))} missing")
+    return problems
+
+
 def consistency_problems() -> list[str]:
-    return envelope_problems() + sequence_problems() + vote_problems()
+    return envelope_problems() + payment_problems() + sequence_problems() + vote_problems()

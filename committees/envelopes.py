@@ -1,34 +1,38 @@
 """The envelopes' figures, live: each contract's programme authorisations (by year or axis) with what
-the proposals waiting for a vote would take (planned), what is committed on them (the grants voted and
-not released), what is paid and what remains. Lapsed, withdrawn and rejected dossiers commit nothing,
-and a grant reduced pro rata commits its new amount: the sums are always computed from the dossiers,
-never stored.
+the proposals waiting for a vote would take (planned), what is committed on them, what is paid and what
+remains. The sums are always computed from the dossiers and their payments, never stored.
+
+Committed: `workflows.services.envelope_committed_amounts`, the one definition: each granted dossier
+commits its final grant once the balance has fixed it (reduced pro rata), otherwise its amount granted;
+lapsed, withdrawn and rejected dossiers commit nothing.
 
 Planned: the proposed amounts of the reviewed and scheduled dossiers. A proposal has no envelope until
 the vote; an agenda item may name the envelope its approval will commit, and then the proposal is
 planned on that envelope; otherwise it is planned on the contract, not yet on one of its envelopes.
 
-Paid: the payment records (advance, instalments, balance) do not exist yet. Until they do, a dossier
-counts as paid in full, its amount granted, once it is paid or closed, and as not paid before; the
-instalments will count when the payment records come."""
+Paid: the payment requests paid (advances, instalments and balances, each as soon as the accounting
+system has paid it) of the dossiers on the envelope, whatever their state now: a lapse releases the
+commitment but does not undo a payment. Paid may pass committed when a balance ends in a recovery order
+(titre de recette): the difference is claimed back from the sponsor."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from committees.models import AgendaItem, ItemResult
 from dossiers.models import Contract, Dossier, Envelope, Territory
+from dossiers.models.dossier import MONEY
 from dossiers.money import ZERO
+from payments.models import PaymentRequest, RequestState
 from workflows.enums import COMMITTED_STATES, DossierState, Role
 from workflows.permissions import officer_territory_ids, user_roles
+from workflows.services import envelope_committed_amounts
 
 # The proposals the committee has yet to vote on.
 PLANNED_STATES = (DossierState.REVIEWED, DossierState.SCHEDULED)
-# Dossiers counted as paid in full (their amount granted) until the payment records exist.
-PAID_IN_FULL_STATES = (DossierState.PAID, DossierState.CLOSED)
 # Who sees the envelopes: the territory's officers (theirs), the committee, finance, administrators (all).
 REGION_WIDE = frozenset({Role.COMMITTEE_SECRETARY, Role.COMMITTEE_MEMBER, Role.FINANCE, Role.ADMINISTRATOR})
 HUNDRED = Decimal(100)
@@ -157,25 +161,35 @@ def planned_dossiers() -> QuerySet[Dossier]:
     )
 
 
+def envelope_paid_amounts(envelope_ids) -> dict[int, Decimal]:
+    """What was paid from each envelope: the amounts of the paid requests of the dossiers on it. One
+    query; envelopes without any are left out."""
+    rows = (
+        PaymentRequest.objects.filter(state=RequestState.PAID, dossier__envelope_id__in=list(envelope_ids))
+        .values("dossier__envelope_id")
+        .annotate(total=Sum("payable"))
+    )
+    return {row["dossier__envelope_id"]: row["total"] or ZERO for row in rows}
+
+
 def contract_figures(contracts: Iterable[Contract], *, year: int | None = None) -> list[ContractFigures]:
-    """The figures of each contract and of its envelopes (of `year` only, when given), in two queries
+    """The figures of each contract and of its envelopes (of `year` only, when given), in four queries
     after the contracts' whatever their number. The proposals not yet on an envelope count on the contract
     whatever the year: whichever envelope the vote commits, they will need room."""
     figures = {contract.pk: ContractFigures(contract=contract) for contract in contracts}
-    envelopes = Envelope.objects.filter(contract_id__in=figures).annotate(
-        committed=Coalesce(Sum("dossiers__granted_amount", filter=Q(dossiers__state__in=COMMITTED_STATES)), ZERO),
-        paid=Coalesce(Sum("dossiers__granted_amount", filter=Q(dossiers__state__in=PAID_IN_FULL_STATES)), ZERO),
-    )
+    envelopes = Envelope.objects.filter(contract_id__in=figures)
     lines, contract_of = {}, {}
     for envelope in envelopes.order_by("contract_id", F("year").asc(nulls_last=True), "axis", "pk"):
         contract_of[envelope.pk] = envelope.contract_id
         if year is not None and envelope.year != year:
             continue
-        line = EnvelopeFigures(
-            envelope=envelope, amount=envelope.amount, committed=envelope.committed, paid=envelope.paid
-        )
+        line = EnvelopeFigures(envelope=envelope, amount=envelope.amount)
         lines[envelope.pk] = line
         figures[envelope.contract_id].envelopes.append(line)
+    for pk, committed in envelope_committed_amounts(lines).items():
+        lines[pk].committed = committed
+    for pk, paid in envelope_paid_amounts(lines).items():
+        lines[pk].paid = paid
     planned = (
         planned_dossiers()
         .filter(contract_id__in=figures)
@@ -224,18 +238,31 @@ def totals_by_axis(rows: list[ContractFigures]) -> list[SplitFigures]:
     return _split(rows, lambda envelope: envelope.axis or None)
 
 
+def _paid_by_dossier():
+    return (
+        PaymentRequest.objects.filter(dossier=OuterRef("pk"), state=RequestState.PAID)
+        .order_by()
+        .values("dossier")
+        .annotate(total=Sum("payable"))
+        .values("total")
+    )
+
+
 def contract_page_figures(contract: Contract) -> ContractPage:
-    """The contract's figures with the dossiers behind them, in four queries whatever their number."""
+    """The contract's figures with the dossiers behind them, in six queries whatever their number: the
+    dossiers committed, and those no longer committed (lapsed, withdrawn) that were paid something."""
     (figures,) = contract_figures([contract])
     lines = {line.envelope.pk: line for line in figures.envelopes}
     page = ContractPage(figures=figures)
-    committed = (
-        Dossier.objects.filter(contract=contract, state__in=COMMITTED_STATES)
+    dossiers = (
+        Dossier.objects.filter(contract=contract)
+        .annotate(paid_amount=Coalesce(Subquery(_paid_by_dossier()), ZERO, output_field=DecimalField(**MONEY)))
+        .filter(Q(state__in=COMMITTED_STATES) | Q(paid_amount__gt=0))
         .select_related("organisation", "theme")
         .order_by("reference")
     )
-    for dossier in committed:
-        dossier.paid_amount = dossier.granted_amount if dossier.state in PAID_IN_FULL_STATES else ZERO
+    for dossier in dossiers:
+        dossier.committed_amount = dossier_commitment(dossier)
         line = lines.get(dossier.envelope_id)
         (line.dossiers if line else page.unfiled).append(dossier)
     proposals = (
@@ -250,3 +277,10 @@ def contract_page_figures(contract: Contract) -> ContractPage:
         dossier.target_envelope = line.envelope if line else None
         page.proposals.append(dossier)
     return page
+
+
+def dossier_commitment(dossier: Dossier) -> Decimal | None:
+    """One dossier's share of `envelope_committed_amounts`, for the lines of the contract's page."""
+    if dossier.state not in COMMITTED_STATES:
+        return ZERO
+    return dossier.final_amount if dossier.final_amount is not None else dossier.granted_amount

@@ -14,5 +14,8 @@ urlpatterns += i18n_patterns(
     path("", include("messaging.urls")),
     path("", include("dossiers.urls")),
     path("", include("documents.urls")),
+    path("", include("payments.urls_deadlines")),
+    path("", include("payments.urls")),
+    path("", include("payments.urls_accounts")),
     prefix_default_language=False,
 )

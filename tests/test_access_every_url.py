@@ -14,6 +14,7 @@ from documents.models import DocumentBatch, DocumentJob, DocumentKind, IssuedDoc
 from documents.services import document_request, job_run
 from messaging.models import Message, MessageAttachment, Notification
 from messaging.services import message_post
+from payments.models import BankAccount, ExtensionRequest, PaymentOrder, PaymentRequest, SignedConvention
 from portal.models import MembershipRequest
 from tests.factories import OrganisationFactory, make_dossier, make_session, make_territory, make_user
 from workflows.enums import DossierState, Role
@@ -54,7 +55,13 @@ def world(django_capture_on_commit_callbacks):
     session = make_session()
     batch = DocumentBatch.objects.create(session=session, label="Lettres")
     item = make_dossier(DossierState.SCHEDULED, session=session).agenda_items.get()
+    granted, payment, account, convention, order = _payments_world(dossier, sponsor, officer)
     return {
+        "granted": granted,
+        "payment": payment,
+        "account": account,
+        "convention": convention,
+        "order": order,
         "item": item,
         "letter": letter,
         "failed_job": failed,
@@ -70,6 +77,39 @@ def world(django_capture_on_commit_callbacks):
     }
 
 
+def _payments_world(dossier, sponsor, officer):
+    """A notified dossier of the same sponsor and territory with its bank details, a signed copy of its
+    convention, an instalment request (with an invoice) and a payment order."""
+    import uuid
+
+    from payments.services import payment_request_submit
+    from tests.payments.conftest import bank_account, pdf_upload, statement
+
+    granted = make_dossier(DossierState.NOTIFIED, contract=dossier.contract, organisation=dossier.organisation)
+    account = bank_account(granted.organisation, sponsor)
+    payment = payment_request_submit(
+        dossier=granted,
+        actor=sponsor,
+        kind="instalment",
+        idempotency_key=uuid.uuid4(),
+        lines=statement("1000"),
+        invoices=[pdf_upload()],
+    )
+    convention = SignedConvention.objects.create(
+        dossier=granted,
+        file=ContentFile(b"%PDF-1.4 secret", name="convention.pdf"),
+        signed_on=granted.notified_on,
+        uploaded_by=sponsor,
+        original_name="convention.pdf",
+        content_type="application/pdf",
+        extension="pdf",
+        size=15,
+        sha256="2" * 64,
+    )
+    order = PaymentOrder.objects.create(number="OP-2026-000001", created_by=officer)
+    return granted, payment, account, convention, order
+
+
 def fill(route: str, world) -> str:
     """The route with each parameter replaced by the world's object it designates."""
     dossier = world["dossier"]
@@ -79,6 +119,8 @@ def fill(route: str, world) -> str:
         "piece_pk": dossier.pieces.first().pk,
         "attachment_pk": world["attachment"].pk,
         "step": "pieces",
+        "request_pk": world["payment"].pk,
+        "file_pk": world["payment"].files.first().pk,
         "decision": "accept",
         "name": "withdraw",
     }
@@ -96,6 +138,16 @@ def fill(route: str, world) -> str:
         values["pk"] = world["request"].pk
     elif route.startswith("notifications/"):
         values["pk"] = world["notification"].pk
+    elif route.startswith("region/payment-requests/"):
+        values["pk"] = world["payment"].pk
+    elif route.startswith(("region/bank-details/", "coordonnees-bancaires/")):
+        values["pk"] = world["account"].pk
+    elif route.startswith("region/payment-orders/"):
+        values["pk"] = world["order"].pk
+    elif route.startswith("conventions/"):
+        values["pk"] = world["convention"].pk
+    elif "paiements" in route or "prorogation" in route or "convention" in route:
+        values["pk"] = world["granted"].pk
     else:
         values["pk"] = dossier.pk
 
@@ -144,6 +196,11 @@ def snapshot(world):
         Attendance.objects.count(),
         MemberInterest.objects.count(),
         Scenario.objects.count(),
+        list(PaymentRequest.objects.values_list("pk", "state", "payable")),
+        list(BankAccount.objects.values_list("pk", "status")),
+        list(SignedConvention.objects.values_list("pk", "status")),
+        list(PaymentOrder.objects.values_list("pk", "paid_on")),
+        ExtensionRequest.objects.count(),
     )
 
 
@@ -171,6 +228,7 @@ def test_an_officer_of_another_territory_gets_nothing_of_the_dossier_from_any_ur
                 text = body.decode(errors="ignore")
                 if response.status_code == 200:
                     assert dossier.reference not in text, (user, method, url)
+                    assert world["granted"].reference not in text, (user, method, url)
                     assert SECRET not in text, (user, method, url)
                     assert b"%PDF-1.4 secret" not in body, (user, method, url)
                     assert not body.startswith(b"%PDF"), (user, method, url)

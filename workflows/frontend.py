@@ -36,6 +36,9 @@ from dossiers.rules import dossier_financing_plan
 from dossiers.selectors import dossier_list_for_user
 from dossiers.services import CHECKABLE_STATES
 from dossiers.views import available_actions
+from payments.bank_views import BankDetailsViewset
+from payments.order_views import PaymentOrderViewset
+from payments.staff_views import PaymentRequestViewset
 from workflows import bulk, instruction
 from workflows.enums import DossierState, Role
 from workflows.flows import DossierFlow, task_due_on, task_is_overdue
@@ -491,5 +494,14 @@ class InstructionViewset(FlowAppViewset):
 
 site = Site(
     title=gettext_lazy("Territorial contracts"),
-    viewsets=[InstructionViewset(DossierFlow), SessionViewset(), EnvelopeViewset(), MemberViewset(), ScenarioViewset()],
+    viewsets=[
+        InstructionViewset(DossierFlow),
+        SessionViewset(),
+        EnvelopeViewset(),
+        MemberViewset(),
+        ScenarioViewset(),
+        PaymentRequestViewset(),
+        BankDetailsViewset(),
+        PaymentOrderViewset(),
+    ],
 )

@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -34,14 +35,13 @@ from dossiers.rules import (
     convention_required,
     de_minimis_room,
     dossier_financing_plan,
-    lapse_deadlines,
     meets_self_financing,
 )
 from workflows.enums import COMMITTED_STATES, AuditKind, DossierState
 from workflows.hooks import schedule_side_effects
 from workflows.lifecycle import TRANSITIONS
 from workflows.models import AuditEvent, Opinion
-from workflows.permissions import can_fire_transition
+from workflows.permissions import SYSTEM, can_fire_transition
 
 
 class RefusalCategory:
@@ -80,6 +80,8 @@ class TransitionRefused(Exception):
 
 
 def _actor_name(actor) -> str:
+    if actor is SYSTEM:
+        return str(SYSTEM)
     if actor is None or not getattr(actor, "is_authenticated", False):
         return _("anonymous")
     return actor.get_full_name() or actor.get_username()
@@ -295,12 +297,15 @@ def _raise_if(problems: list[Problem]) -> None:
 
 
 def envelope_committed_amounts(envelope_ids) -> dict[int, Decimal]:
-    """What is committed on each envelope: the amounts granted by the dossiers that hold a commitment
-    (so lapses, withdrawals and reductions release theirs). One query; envelopes without any are left out."""
+    """What is committed on each envelope: for each dossier that holds a commitment, its final grant once
+    the balance has fixed it (the grant reduced pro rata), otherwise its amount granted; so lapses,
+    withdrawals and refusals release the whole grant and a reduction the part no longer needed. The one
+    definition of the commitment: the vote's guard, the envelopes' pages, the scenarios and the
+    consistency check all read it. One query; envelopes without any are left out."""
     rows = (
         Dossier.objects.filter(envelope_id__in=list(envelope_ids), state__in=COMMITTED_STATES)
         .values("envelope_id")
-        .annotate(total=Sum("granted_amount"))
+        .annotate(total=Sum(Coalesce("final_amount", "granted_amount")))
     )
     return {row["envelope_id"]: row["total"] or ZERO for row in rows}
 
@@ -718,8 +723,23 @@ def dossier_start_payment(*, dossier: Dossier, actor, ip_address: str | None = N
     return _fire(dossier=dossier, actor=actor, name="start_payment", ip_address=ip_address, guard=guard)
 
 
-def dossier_mark_paid(*, dossier: Dossier, actor, ip_address: str | None = None) -> Dossier:
-    return _fire(dossier=dossier, actor=actor, name="mark_paid", ip_address=ip_address)
+def dossier_mark_paid(*, dossier: Dossier, actor, final_amount: Decimal, ip_address: str | None = None) -> Dossier:
+    """The balance is validated: the grant is settled at `final_amount` (reduced pro rata, at most the
+    amount granted); the rest of the commitment is released from the envelope. Called by the payment
+    requests' validation (`payments.services`)."""
+
+    def guard(locked, now):
+        if not ZERO <= final_amount <= locked.granted_amount:
+            raise TransitionRefused.single(
+                "invalid_final_amount",
+                _("The final grant must be between zero and the amount granted (%(granted)s).")
+                % {"granted": format_eur(locked.granted_amount)},
+                RefusalCategory.PAYLOAD,
+            )
+
+    return _fire(
+        dossier=dossier, actor=actor, name="mark_paid", ip_address=ip_address, guard=guard, final_amount=final_amount
+    )
 
 
 def dossier_close(*, dossier: Dossier, actor, comment: str = "", ip_address: str | None = None) -> Dossier:
@@ -727,17 +747,28 @@ def dossier_close(*, dossier: Dossier, actor, comment: str = "", ip_address: str
 
 
 def dossier_lapse(*, dossier: Dossier, actor, comment: str = "", ip_address: str | None = None) -> Dossier:
-    """Caducité: allowed once the start deadline has passed with no payment, or the completion
-    deadline has passed. The grant's commitment is released from the envelope."""
+    """Caducité: allowed once the deadline that runs now (`payments.deadlines.dossier_deadlines`: the
+    start until a payment is asked, then the completion until the balance is asked, each moved by a
+    granted extension) has passed, and not while an extension waits for the officer's decision. The
+    actor is an officer, or `SYSTEM` for the deadlines' job. The grant's commitment is released from the
+    envelope (commitments are summed from the dossiers that hold one)."""
+    from payments.deadlines import dossier_deadlines  # payments builds on the lifecycle, not the reverse
 
     def guard(locked, now):
-        deadlines = lapse_deadlines(notified_on=locked.notified_on, rule_set=locked.rule_set)
-        deadline = deadlines.completion if locked.state == DossierState.IN_PAYMENT else deadlines.start
-        if timezone.localdate(now) <= deadline:
+        deadlines = dossier_deadlines(locked)
+        if deadlines.current is None:
+            raise TransitionRefused.single(
+                "no_deadline", _("No deadline runs on this grant: the project has started and its balance is asked.")
+            )
+        if deadlines.extension_pending:
+            raise TransitionRefused.single(
+                "extension_pending", _("An extension is waiting for the officer's decision: the grant cannot lapse.")
+            )
+        if not deadlines.is_passed(timezone.localdate(now)):
             raise TransitionRefused.single(
                 "deadline_not_passed",
                 _("The grant cannot lapse before %(deadline)s.")
-                % {"deadline": date_format(deadline, "SHORT_DATE_FORMAT")},
+                % {"deadline": date_format(deadlines.current_on, "SHORT_DATE_FORMAT")},
             )
 
     return _fire(dossier=dossier, actor=actor, name="lapse", ip_address=ip_address, comment=comment, guard=guard)

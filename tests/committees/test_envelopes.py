@@ -1,7 +1,8 @@
 """The envelopes' pages: each contract's envelopes with what is planned, committed, paid and what
 remains, by year and by axis; the figures follow the dossiers (a lapse, a withdrawal or a pro-rata
-reduction releases what the grant no longer needs), each page runs the same number of queries whatever
-the number of contracts, envelopes and dossiers, and each person sees their contracts only."""
+reduction releases what the grant no longer needs) and their payments (each request counts once paid),
+each page runs the same number of queries whatever the number of contracts, envelopes and dossiers, and
+each person sees their contracts only."""
 
 import csv
 import io
@@ -24,6 +25,7 @@ from committees.envelopes import (
 from committees.models import AgendaItem, ItemResult
 from dossiers.enums import Generation
 from dossiers.models import Contract, Dossier
+from payments.models import PaymentKind, PaymentRequest, RequestState
 from tests.factories import ContractFactory, EnvelopeFactory, make_dossier, make_territory, make_user
 from workflows.enums import DossierState, Role
 
@@ -54,6 +56,13 @@ def proposed(state, *, contract, amount, target=None):
     return dossier
 
 
+def payment(dossier, amount, *, kind=PaymentKind.INSTALMENT, state=RequestState.PAID):
+    """A payment request of `dossier` for `amount`, paid unless told otherwise."""
+    return PaymentRequest.objects.create(
+        dossier=dossier, kind=kind, state=state, payable=Decimal(amount), created_by=dossier.created_by
+    )
+
+
 def csv_rows(response):
     content = response.content.decode("utf-8")
     assert content.startswith("\ufeff")
@@ -66,10 +75,19 @@ def csv_rows(response):
 def test_committed_paid_planned_and_remaining_follow_the_dossiers_to_the_cent(contract):
     envelope = contract.envelopes.get()  # 1,000,000.00
     granted(S.NOTIFIED, contract=contract, amount="12345.67")
-    granted(S.IN_PAYMENT, contract=contract, amount="20000.00")
+    in_payment = granted(S.IN_PAYMENT, contract=contract, amount="20000.00")
+    payment(in_payment, "6000.00", kind=PaymentKind.ADVANCE)
+    payment(in_payment, "4000.00", state=RequestState.VALIDATED)  # not paid yet: does not count
+    payment(in_payment, "999.00", state=RequestState.REJECTED)
+    # DOMAIN's worked example: 50,000.00 voted; 15,000.00 + 9,000.00 + 20,000.00 paid.
     paid = granted(S.PAID, contract=contract, amount="50000.00")
-    granted(S.CLOSED, contract=contract, amount="7654.32")
-    lapsed = granted(S.NOTIFIED, contract=contract, amount="30000.01")
+    payment(paid, "15000.00", kind=PaymentKind.ADVANCE)
+    payment(paid, "9000.00")
+    payment(paid, "20000.00", kind=PaymentKind.BALANCE)
+    closed = granted(S.CLOSED, contract=contract, amount="7654.32")
+    payment(closed, "7654.32", kind=PaymentKind.BALANCE)
+    lapsed = granted(S.IN_PAYMENT, contract=contract, amount="30000.01")
+    payment(lapsed, "1000.00", kind=PaymentKind.ADVANCE)
     withdrawn = granted(S.AGREEMENT_SIGNED, contract=contract, amount="25000.50")
     proposed(S.REVIEWED, contract=contract, amount="1234.56")
     proposed(S.SCHEDULED, contract=contract, amount="80000.00")
@@ -81,26 +99,26 @@ def test_committed_paid_planned_and_remaining_follow_the_dossiers_to_the_cent(co
         Decimal("1000000.00"),
         Decimal("81234.56"),
         Decimal("145000.50"),
-        Decimal("57654.32"),
+        Decimal("58654.32"),
     )
     assert (row.remaining, row.remaining_after_planned) == (Decimal("854999.50"), Decimal("773764.94"))
     (line,) = row.envelopes
     assert (line.envelope, line.committed, line.paid, line.remaining) == (
         envelope,
         Decimal("145000.50"),
-        Decimal("57654.32"),
+        Decimal("58654.32"),
         Decimal("854999.50"),
     )
 
-    # A lapse and a withdrawal release their whole grant; a grant reduced pro rata (DOMAIN's worked
-    # example: 50,000.00 voted, 44,000.00 justified and paid) releases the 6,000.00 it no longer needs.
+    # A lapse and a withdrawal release their whole grant; a grant reduced pro rata by its balance (44,000.00
+    # justified of 50,000.00) releases the 6,000.00 it no longer needs. What was paid stays paid.
     Dossier.objects.filter(pk=lapsed.pk).update(state=S.LAPSED)
     Dossier.objects.filter(pk=withdrawn.pk).update(state=S.WITHDRAWN)
-    Dossier.objects.filter(pk=paid.pk).update(granted_amount=Decimal("44000.00"))
+    Dossier.objects.filter(pk=paid.pk).update(final_amount=Decimal("44000.00"))
     row = figures(contract)
     assert (row.committed, row.paid, row.remaining) == (
         Decimal("83999.99"),
-        Decimal("51654.32"),
+        Decimal("58654.32"),
         Decimal("916000.01"),
     )
     assert row.remaining_after_planned == Decimal("834765.45")
@@ -128,8 +146,8 @@ def test_totals_by_year_and_by_axis_across_contracts(contract, other_territory):
     health = EnvelopeFactory(contract=other, year=year, axis="Santé", amount=Decimal("300000.25"))
     axis_only = EnvelopeFactory(contract=other, year=None, axis="Mobilités", label="Mobilités", amount=100)
     granted(S.NOTIFIED, contract=contract, amount="1000.01", envelope=mobility)
-    granted(S.PAID, contract=other, amount="2000.02", envelope=health)
-    granted(S.CLOSED, contract=other, amount="30.03", envelope=axis_only)
+    payment(granted(S.PAID, contract=other, amount="2000.02", envelope=health), "2000.02")
+    payment(granted(S.CLOSED, contract=other, amount="30.03", envelope=axis_only), "30.03")
     granted(S.NOTIFIED, contract=contract, amount="400.04", envelope=first)
     proposed(S.SCHEDULED, contract=other, amount="50.05", target=health)
     proposed(S.REVIEWED, contract=contract, amount="60.06")
@@ -186,6 +204,7 @@ def test_the_contract_page_shows_each_envelope_its_dossiers_and_the_proposals(cl
     first = contract.envelopes.get()
     mobility = EnvelopeFactory(contract=contract, year=None, axis="Mobilités", label="Axe mobilités")
     on_first = granted(S.PAID, contract=contract, amount="12345.67", envelope=first)
+    payment(on_first, "12345.67", kind=PaymentKind.BALANCE)
     on_mobility = granted(S.NOTIFIED, contract=contract, amount="2000.00", envelope=mobility)
     lapsed = granted(S.NOTIFIED, contract=contract, amount="999.99", envelope=first)
     Dossier.objects.filter(pk=lapsed.pk).update(state=S.LAPSED)
@@ -205,6 +224,37 @@ def test_the_contract_page_shows_each_envelope_its_dossiers_and_the_proposals(cl
     assert lines[first].dossiers[0].paid_amount == Decimal("12345.67")
     (proposal,) = response.context["proposals"]
     assert proposal.target_envelope == mobility
+
+
+def test_the_contract_pages_dossier_lines_add_up_to_the_envelopes_figures(client, contract, officer):
+    envelope = contract.envelopes.get()
+    reduced = granted(S.PAID, contract=contract, amount="50000.00")
+    Dossier.objects.filter(pk=reduced.pk).update(final_amount=Decimal("44000.00"))
+    payment(reduced, "15000.00", kind=PaymentKind.ADVANCE)
+    payment(reduced, "29000.00", kind=PaymentKind.BALANCE)
+    running = granted(S.IN_PAYMENT, contract=contract, amount="10000.00")
+    payment(running, "3000.00", kind=PaymentKind.ADVANCE)
+    payment(running, "2000.00", state=RequestState.VALIDATED)
+    lapsed_after_an_advance = granted(S.IN_PAYMENT, contract=contract, amount="8000.00")
+    payment(lapsed_after_an_advance, "2400.00", kind=PaymentKind.ADVANCE)
+    Dossier.objects.filter(pk=lapsed_after_an_advance.pk).update(state=S.LAPSED)
+    lapsed_unpaid = granted(S.NOTIFIED, contract=contract, amount="999.99")
+    Dossier.objects.filter(pk=lapsed_unpaid.pk).update(state=S.LAPSED)
+
+    client.force_login(officer)
+    response = client.get(reverse("envelopes:contract", args=[contract.pk]))
+    (line,) = response.context["row"].envelopes
+    assert line.envelope == envelope
+    shown = {dossier.pk: (dossier.committed_amount, dossier.paid_amount) for dossier in line.dossiers}
+    assert shown == {
+        reduced.pk: (Decimal("44000.00"), Decimal("44000.00")),
+        running.pk: (Decimal("10000.00"), Decimal("3000.00")),
+        lapsed_after_an_advance.pk: (Decimal("0.00"), Decimal("2400.00")),
+    }
+    assert (line.committed, line.paid) == (Decimal("54000.00"), Decimal("49400.00"))
+    assert sum(committed for committed, _ in shown.values()) == line.committed
+    assert sum(paid for _, paid in shown.values()) == line.paid
+    assert lapsed_unpaid.reference not in response.content.decode()
 
 
 def test_the_contract_page_is_for_its_territorys_officers_and_the_region(client, contract, other_territory):
@@ -272,7 +322,7 @@ def test_the_export_is_a_french_spreadsheet_without_formulas(client, contract):
     envelope = contract.envelopes.get()
     envelope.label, envelope.axis, envelope.amount = "+SUM(A1)", "@axe", Decimal("1000.00")
     envelope.save()
-    granted(S.PAID, contract=contract, amount="1234.5")
+    payment(granted(S.PAID, contract=contract, amount="1234.5"), "1234.5")
     proposed(S.SCHEDULED, contract=contract, amount="99999.99")
     client.force_login(make_user(Role.FINANCE))
 
@@ -312,7 +362,7 @@ def test_the_region_page_and_export_run_the_same_number_of_queries_whatever_thei
         contract = EnvelopeFactory(contract__territory=make_territory("Territoire X")).contract
         EnvelopeFactory(contract=contract, year=None, axis="Santé")
         make_dossier(S.NOTIFIED, contract=contract)
-        make_dossier(S.PAID, contract=contract)
+        payment(make_dossier(S.PAID, contract=contract), "100.00")
         make_dossier(S.SCHEDULED, contract=contract)
     assert [count_queries(client, url) for url in urls] == small
     assert [count_queries(client, url, {"year": "2000", "territory": "1"}) for url in urls] == small
@@ -324,8 +374,10 @@ def test_the_contract_page_runs_the_same_number_of_queries_whatever_its_size(cli
     make_dossier(S.NOTIFIED, contract=contract)
     small = count_queries(client, url)
     extra = EnvelopeFactory(contract=contract, year=None, axis="Santé")
-    for state in (S.NOTIFIED, S.PAID, S.CLOSED, S.IN_PAYMENT):
-        granted(state, contract=contract, amount="10.00", envelope=extra)
+    for state in (S.NOTIFIED, S.PAID, S.CLOSED, S.IN_PAYMENT, S.LAPSED):
+        dossier = granted(state, contract=contract, amount="10.00", envelope=extra)
+        payment(dossier, "1.00")
+        payment(dossier, "2.00", state=RequestState.VALIDATED)
     proposed(S.SCHEDULED, contract=contract, amount="5.00", target=extra)
     proposed(S.SCHEDULED, contract=contract, amount="5.00")
     proposed(S.REVIEWED, contract=contract, amount="5.00")

@@ -362,6 +362,31 @@ def test_first_payment_without_convention_when_none_is_required(contract, financ
     assert_fired(result, dossier, "start_payment", S.IN_PAYMENT)
 
 
+def test_the_balance_settles_the_grant_at_its_final_amount_and_releases_the_rest(contract, finance):
+    dossier = make_dossier(S.IN_PAYMENT, contract=contract)
+    envelope = contract.envelopes.get()
+    assert envelope_committed(envelope) == D("80000.00")
+    result = services.dossier_mark_paid(dossier=dossier, actor=finance, final_amount=D("60000.00"))
+    assert_fired(result, dossier, "mark_paid", S.PAID)
+    saved = Dossier.objects.get(pk=dossier.pk)
+    assert (saved.final_amount, saved.granted_amount) == (D("60000.00"), D("80000.00"))
+    assert envelope_committed(envelope) == D("60000.00")
+
+
+@pytest.mark.parametrize("final_amount", ["-0.01", "80000.01"])
+def test_the_final_grant_is_between_zero_and_the_amount_granted(contract, finance, final_amount):
+    dossier = make_dossier(S.IN_PAYMENT, contract=contract)
+    refusal = assert_refused(
+        services.dossier_mark_paid,
+        dossier=dossier,
+        actor=finance,
+        final_amount=D(final_amount),
+        code="invalid_final_amount",
+    )
+    assert refusal.category == RefusalCategory.PAYLOAD
+    assert envelope_committed(contract.envelopes.get()) == D("80000.00")
+
+
 # Withdrawal and lapse ----------------------------------------------------------------------------
 
 
