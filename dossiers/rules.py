@@ -114,13 +114,19 @@ class LapseDeadlines:
     completion: date
 
 
-def lapse_deadlines(*, notified_on: date, rule_set: RuleSet) -> LapseDeadlines:
+def lapse_deadlines(
+    *, notified_on: date, rule_set: RuleSet, extended: str | None = None, extension_months: int = 0
+) -> LapseDeadlines:
     """Caducité: start within `start_delay_months` of notification, complete within
-    `completion_delay_months`."""
-    return LapseDeadlines(
-        start=add_months(notified_on, rule_set.start_delay_months),
-        completion=add_months(notified_on, rule_set.completion_delay_months),
-    )
+    `completion_delay_months`. An extension granted on one of them (`extended`: "start" or
+    "completion") moves that one by `extension_months`."""
+    start = add_months(notified_on, rule_set.start_delay_months)
+    completion = add_months(notified_on, rule_set.completion_delay_months)
+    if extended == "start":
+        start = add_months(start, extension_months)
+    elif extended == "completion":
+        completion = add_months(completion, extension_months)
+    return LapseDeadlines(start=start, completion=completion)
 
 
 def completeness_due(*, submitted_on: date, rule_set: RuleSet) -> date:

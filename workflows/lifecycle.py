@@ -18,6 +18,8 @@ class TransitionSpec:
     label: Promise
     roles: frozenset[Role]
     comment_required: bool = False
+    # Also fired by the application itself, without a user (`workflows.permissions.SYSTEM`).
+    system: bool = False
 
 
 _OFFICE = frozenset({Role.OFFICER, Role.ADMINISTRATOR})
@@ -46,6 +48,6 @@ TRANSITIONS: dict[str, TransitionSpec] = {
         TransitionSpec("start_payment", _("Record the first payment"), _FINANCE),
         TransitionSpec("mark_paid", _("Record the balance as paid"), _FINANCE),
         TransitionSpec("close", _("Close the dossier"), _OFFICE | _FINANCE),
-        TransitionSpec("lapse", _("Declare the grant lapsed"), _OFFICE),
+        TransitionSpec("lapse", _("Declare the grant lapsed"), _OFFICE, system=True),
     ]
 }

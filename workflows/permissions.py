@@ -69,6 +69,22 @@ def service_ids(user) -> frozenset[int]:
     return user._service_ids_cache
 
 
+class SystemActor:
+    """The application acting on its own (the deadlines' job): no user, no role, no scope. It may fire
+    only the transitions whose spec says `system=True`; the audit trail records no user and the name
+    "System (deadlines)"."""
+
+    is_authenticated = False
+    is_active = False
+    pk = None
+
+    def __str__(self):
+        return _("System (deadlines)")
+
+
+SYSTEM = SystemActor()
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -81,6 +97,10 @@ class Decision:
 def can_fire_transition(user, dossier, spec: TransitionSpec) -> Decision:
     """Whether `user` may fire `spec` on `dossier` in their role and scope (not whether the state and
     guards allow it: the service checks those)."""
+    if user is SYSTEM:
+        if spec.system:
+            return Decision(True)
+        return Decision(False, _("This action must be done by a person."))
     if user is None or isinstance(user, AnonymousUser):
         return Decision(False, _("You must be logged in."))
     roles = user_roles(user) & spec.roles

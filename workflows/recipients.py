@@ -8,8 +8,9 @@ from django.db.models import QuerySet
 from workflows.enums import Role
 from workflows.models import AuditEvent, Opinion
 
-# Transitions the territory's officers hear about (the others are theirs or the committee's).
-OFFICER_NOTICES = frozenset({"submit", "resubmit", "withdraw"})
+# Transitions the territory's officers hear about (the others are theirs or the committee's; a lapse
+# is usually the deadlines' job's).
+OFFICER_NOTICES = frozenset({"submit", "resubmit", "withdraw", "lapse"})
 # A review completed is a proposal to the committee: its secretary builds the agendas.
 COMMITTEE_NOTICES = frozenset({"complete_review"})
 
@@ -46,8 +47,8 @@ def committee_secretaries() -> QuerySet:
 
 
 def transition_recipients(event: AuditEvent) -> QuerySet:
-    """The sponsor's members on every transition; the territory's officers on submission, resubmission
-    and withdrawal; the consulted services when their opinion is asked; the committee's secretaries when
+    """The sponsor's members on every transition; the territory's officers on submission, resubmission,
+    withdrawal and lapse; the consulted services when their opinion is asked; the committee's secretaries when
     a review proposes the dossier to the committee. Never the actor."""
     users = sponsor_members(event.dossier)
     if event.transition in OFFICER_NOTICES:
