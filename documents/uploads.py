@@ -49,3 +49,22 @@ def check_upload(uploaded) -> CheckedFile:
         digest.update(chunk)
     uploaded.seek(0)
     return CheckedFile(content_type=content_type, extension=extension, size=uploaded.size, sha256=digest.hexdigest())
+
+
+def save_with_file(record, uploaded, checked: CheckedFile, *, then=None):
+    """Writes `record` (a model with `file`, `original_name`, `content_type`, `extension`, `size` and
+    `sha256`) with the uploaded file stored under the name its `upload_to` gives (never the sender's).
+    If writing the record, or `then()` after it, fails, the stored file is deleted again: no file is
+    left that no record points to."""
+    record.original_name = uploaded.name[:200]
+    record.content_type, record.extension = checked.content_type, checked.extension
+    record.size, record.sha256 = checked.size, checked.sha256
+    record.file.save(uploaded.name, uploaded, save=False)
+    try:
+        record.save()
+        if then is not None:
+            then()
+    except BaseException:
+        record.file.delete(save=False)
+        raise
+    return record

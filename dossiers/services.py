@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm
 
-from documents.uploads import check_upload
+from documents.uploads import check_upload, save_with_file
 from dossiers.enums import LegalForm, TaxBasis
 from dossiers.identifiers import normalise_rna, normalise_siret
 from dossiers.models import (
@@ -282,22 +282,7 @@ def piece_add(*, dossier: Dossier, actor, piece_type: PieceType, uploaded) -> Pi
         locked = dossier_lock_for_edit(dossier=dossier, actor=actor)
         if not piece_type.applies_to(locked.organisation.legal_form):
             raise ValidationError(_("This type of piece does not apply to your organisation."))
-        piece = Piece(
-            dossier=locked,
-            piece_type=piece_type,
-            original_name=uploaded.name[:200],
-            content_type=checked.content_type,
-            extension=checked.extension,
-            size=checked.size,
-            sha256=checked.sha256,
-            uploaded_by=actor,
-        )
-        piece.file.save(uploaded.name, uploaded, save=False)
-        try:
-            piece.save()
-        except Exception:
-            piece.file.delete(save=False)
-            raise
+        piece = save_with_file(Piece(dossier=locked, piece_type=piece_type, uploaded_by=actor), uploaded, checked)
     return piece
 
 

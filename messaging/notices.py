@@ -2,7 +2,8 @@
 deadline near, an extension granted...), told in the app and by e-mail to the people concerned.
 
 A notice is a code of `NOTICES` and its values (strings; values whose name ends in `_on` are ISO dates,
-shown in the reader's language). The text is rendered when shown, so each reader gets their language.
+and values named in `VALUE_LABELS` are codes, both shown in the reader's language). The text is
+rendered when shown, so each reader gets their language.
 A value named `comment` is shown as the notification's excerpt (a reason, the officer's comment).
 """
 
@@ -34,9 +35,19 @@ NOTICES = {
 }
 
 
+# value name → {code: lazy label}, registered by the apps whose codes they are (payments: `kind`, `deadline`).
+VALUE_LABELS: dict[str, dict] = {}
+
+
+def register_value_labels(name: str, labels: dict) -> None:
+    VALUE_LABELS[name] = labels
+
+
 def _shown(name: str, value):
     if name.endswith("_on") and value:
         return date_format(date.fromisoformat(value), "DATE_FORMAT")
+    if name in VALUE_LABELS:
+        return str(VALUE_LABELS[name].get(value, value))
     return value
 
 

@@ -13,7 +13,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.exceptions import InvalidChecksum, InvalidLength
 from stdnum.exceptions import ValidationError as NumberError
 
-from documents.uploads import check_upload
+from documents.uploads import check_upload, save_with_file
 from dossiers.models import Organisation
 from payments.models import LIVE_BANK_STATUSES, BankAccount, BankAccountStatus
 from workflows.enums import Role
@@ -125,24 +125,8 @@ def bank_account_submit(
         BankAccount.objects.filter(organisation_id=organisation.pk, status__in=LIVE_BANK_STATUSES).update(
             status=BankAccountStatus.REPLACED
         )
-        account = BankAccount(
-            organisation=organisation,
-            holder=holder[:200],
-            iban=iban,
-            bic=bic,
-            original_name=uploaded.name[:200],
-            content_type=checked.content_type,
-            extension=checked.extension,
-            size=checked.size,
-            sha256=checked.sha256,
-            submitted_by=actor,
-        )
-        account.file.save(uploaded.name, uploaded, save=False)
-        try:
-            account.save()
-        except Exception:
-            account.file.delete(save=False)
-            raise
+        account = BankAccount(organisation=organisation, holder=holder[:200], iban=iban, bic=bic, submitted_by=actor)
+        save_with_file(account, uploaded, checked)
     return account
 
 

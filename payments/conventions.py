@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from documents.uploads import check_upload
+from documents.uploads import check_upload, save_with_file
 from dossiers.models import Dossier
 from dossiers.rules import convention_required
 from dossiers.selectors import dossier_list_for_user
@@ -120,23 +120,15 @@ def convention_submit(*, dossier: Dossier, actor, uploaded, signed_on: date) -> 
                 },
                 code="invalid_date",
             )
-        copy = SignedConvention(
-            dossier=locked,
-            signed_on=signed_on,
-            original_name=uploaded.name[:200],
-            content_type=checked.content_type,
-            extension=checked.extension,
-            size=checked.size,
-            sha256=checked.sha256,
-            uploaded_by=actor,
+        copy = SignedConvention(dossier=locked, signed_on=signed_on, uploaded_by=actor)
+        save_with_file(
+            copy,
+            uploaded,
+            checked,
+            then=lambda: notices_send(
+                dossier=locked, code="convention_submitted", values={}, recipients=territory_officers(locked)
+            ),
         )
-        copy.file.save(uploaded.name, uploaded, save=False)
-        try:
-            copy.save()
-            notices_send(dossier=locked, code="convention_submitted", values={}, recipients=territory_officers(locked))
-        except Exception:
-            copy.file.delete(save=False)
-            raise
     return copy
 
 

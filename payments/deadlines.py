@@ -75,10 +75,6 @@ class DossierDeadlines:
     def extension_granted(self) -> bool:
         return self.extension is not None and self.extension.status == ExtensionStatus.GRANTED
 
-    @property
-    def current_name(self) -> str:
-        return str(DEADLINE_NAMES[self.current]) if self.current else ""
-
     def date_of(self, deadline: str) -> date | None:
         return self.start_on if deadline == Deadline.START else self.completion_on
 
@@ -155,7 +151,7 @@ def extension_problem(dossier: Dossier, deadlines: DossierDeadlines, today: date
             "deadline_passed",
             _("The %(deadline)s deadline (%(date)s) has passed: an extension must be asked before it.")
             % {
-                "deadline": deadlines.current_name,
+                "deadline": deadlines.current,
                 "date": date_format(deadlines.current_on, "SHORT_DATE_FORMAT"),
             },
         )
@@ -277,7 +273,7 @@ def extension_request(*, dossier: Dossier, actor, reason: str) -> ExtensionReque
         notices_send(
             dossier=locked,
             code="extension_requested",
-            values={"deadline": deadlines.current_name, "deadline_on": deadlines.current_on},
+            values={"deadline": deadlines.current, "deadline_on": deadlines.current_on},
             recipients=territory_officers(locked),
         )
     return extension
@@ -311,7 +307,7 @@ def extension_decide(*, extension: ExtensionRequest, actor, grant: bool, comment
             dossier=dossier,
             code="extension_granted" if grant else "extension_refused",
             values={
-                "deadline": str(DEADLINE_NAMES[locked.deadline]),
+                "deadline": locked.deadline,
                 "deadline_on": deadline_on,
                 "comment": locked.decision_comment,
             },
@@ -380,7 +376,7 @@ def deadline_reminders_send(*, today: date | None = None) -> int:
                 dossier=dossier,
                 code="deadline_reminder",
                 values={
-                    "deadline": deadlines.current_name,
+                    "deadline": deadlines.current,
                     "deadline_on": deadlines.current_on,
                     "days": deadlines.days_left(today),
                 },
@@ -410,7 +406,7 @@ def _lapse_one(dossier_id: int, today: date) -> bool:
         if not _lapse_due(deadlines, today):
             return False
         comment = _("The %(deadline)s deadline (%(date)s) has passed.") % {
-            "deadline": deadlines.current_name,
+            "deadline": deadlines.current,
             "date": date_format(deadlines.current_on, "SHORT_DATE_FORMAT"),
         }
         try:

@@ -29,7 +29,7 @@ from committees.models import AgendaItem, ItemResult
 from dossiers.money import format_eur
 from messaging.notices import notices_send
 from payments.models import PaymentKind, PaymentOrder, PaymentRequest, RequestState
-from payments.services import _kind_label, is_finance
+from payments.services import is_finance
 from workflows.recipients import sponsor_members
 
 # The columns of the accounting system's import: fixed names, whatever the language of the page.
@@ -198,7 +198,7 @@ def payment_order_mark_paid(*, order: PaymentOrder, actor, paid_on: date) -> Pay
             notices_send(
                 dossier=request.dossier,
                 code="payment_request_paid",
-                values={"kind": _kind_label(request), "amount": format_eur(request.payable), "paid_on": paid_on},
+                values={"kind": request.kind, "amount": format_eur(request.payable), "paid_on": paid_on},
                 recipients=sponsor_members(request.dossier),
             )
     return locked

@@ -26,16 +26,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
-from documents.uploads import check_upload
+from documents.uploads import check_upload, save_with_file
 from dossiers.models import Dossier
 from dossiers.money import ZERO, format_eur
 from dossiers.rules import convention_required
 from messaging.notices import notices_send
 from payments import calculation
+from payments.bank import bank_account_for_payment
 from payments.models import (
+    OPEN_REQUEST_STATES,
     ORDERED_REQUEST_STATES,
-    BankAccount,
-    BankAccountStatus,
     ExpenseStatementLine,
     PaymentFile,
     PaymentFileKind,
@@ -189,10 +189,6 @@ def _save_transition(request: PaymentRequest) -> None:
         ) from None
 
 
-def _kind_label(request: PaymentRequest) -> str:
-    return str(request.get_kind_display()).lower()
-
-
 # Submission ----------------------------------------------------------------------------------------
 
 
@@ -273,19 +269,22 @@ def payment_request_submit(
             notices_send(
                 dossier=locked,
                 code="payment_request_submitted",
-                values={"kind": _kind_label(request)},
+                values={"kind": request.kind},
                 recipients=territory_officers(locked),
             )
     except IntegrityError:
         for document in stored:
             document.file.delete(save=False)
-        # The same form sent twice at the same moment: the other one created it.
+        # The same form sent twice at the same moment (the other one created it), or another request
+        # created meanwhile; any other integrity error is a bug, raised as it is.
         existing = PaymentRequest.objects.filter(dossier=dossier, idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-        raise PaymentRefused(
-            "request_in_progress", _("Another payment request of this dossier is in progress.")
-        ) from None
+        if PaymentRequest.objects.filter(dossier=dossier, state__in=OPEN_REQUEST_STATES).exists():
+            raise PaymentRefused(
+                "request_in_progress", _("Another payment request of this dossier is in progress.")
+            ) from None
+        raise
     except BaseException:
         for document in stored:
             document.file.delete(save=False)
@@ -301,20 +300,7 @@ def _checked(uploaded):
 
 
 def _store_file(request, kind, uploaded, checked, actor) -> PaymentFile:
-    document = PaymentFile(
-        request=request,
-        kind=kind,
-        original_name=uploaded.name[:200],
-        uploaded_by=actor,
-        **{name: getattr(checked, name) for name in ("content_type", "extension", "size", "sha256")},
-    )
-    document.file.save(uploaded.name, uploaded, save=False)
-    try:
-        document.save()
-    except BaseException:
-        document.file.delete(save=False)
-        raise
-    return document
+    return save_with_file(PaymentFile(request=request, kind=kind, uploaded_by=actor), uploaded, checked)
 
 
 def _submission_guard(dossier: Dossier, kind: str, lines, completion_statement) -> None:
@@ -407,7 +393,7 @@ def payment_request_check(
         notices_send(
             dossier=locked.dossier,
             code="payment_request_checked",
-            values={"kind": _kind_label(locked), "amount": format_eur(figures.payable), "comment": comment},
+            values={"kind": locked.kind, "amount": format_eur(figures.payable), "comment": comment},
             recipients=sponsor_members(locked.dossier) | finance_users(),
         )
     return locked
@@ -429,9 +415,7 @@ def payment_request_validate(*, request: PaymentRequest, actor) -> PaymentReques
             raise PaymentRefused("forbidden", _("Only finance validates payments."))
         if not can_proceed(locked.record_validation):
             raise _state_refusal(locked)
-        account = BankAccount.objects.filter(
-            organisation_id=dossier.organisation_id, status=BankAccountStatus.VALIDATED
-        ).first()
+        account = bank_account_for_payment(dossier.organisation)
         if account is None:
             raise PaymentRefused(
                 "bank_details_not_validated",
@@ -454,7 +438,7 @@ def payment_request_validate(*, request: PaymentRequest, actor) -> PaymentReques
         notices_send(
             dossier=dossier,
             code="payment_request_validated",
-            values={"kind": _kind_label(locked), "amount": format_eur(figures.payable)},
+            values={"kind": locked.kind, "amount": format_eur(figures.payable)},
             recipients=sponsor_members(dossier),
         )
         if figures.recovery > ZERO:
@@ -484,7 +468,7 @@ def _decide(request: PaymentRequest, actor, reason: str, *, method: str, notice:
         notices_send(
             dossier=dossier,
             code=notice,
-            values={"kind": _kind_label(locked), "comment": reason},
+            values={"kind": locked.kind, "comment": reason},
             recipients=sponsor_members(dossier),
         )
     return locked

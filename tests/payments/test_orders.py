@@ -284,10 +284,14 @@ def test_marking_an_order_paid_pays_each_request_and_tells_each_sponsor_once(con
     }
     values = notices.get(dossier=advance.dossier, recipient=advance.dossier.created_by).notice_values
     assert values == {
-        "kind": str(PaymentKind.ADVANCE.label).lower(),
+        "kind": PaymentKind.ADVANCE,
         "amount": "15\u202f000,00\u00a0€",
         "paid_on": paid_on.isoformat(),
     }
+    # Codes and dates are shown in the reader's language.
+    with translation.override("fr"):
+        notice = notices.get(dossier=advance.dossier, recipient=advance.dossier.created_by)
+        assert "(Avance)" in notice.title
 
     # A second record of the payment is refused, and tells nobody again.
     with pytest.raises(ValidationError) as refusal:
