@@ -232,6 +232,12 @@ class PaymentRequest(ConcurrentTransitionMixin, models.Model):
     bank_account = models.ForeignKey(
         BankAccount, on_delete=models.PROTECT, null=True, blank=True, related_name="payments", editable=False
     )
+    # The recovery order (titre de recette) as finance recorded it once issued by the accounting system.
+    recovery_reference = models.CharField(_("recovery order number"), max_length=50, blank=True, editable=False)
+    recovery_issued_on = models.DateField(_("recovery order issued on"), null=True, blank=True, editable=False)
+    recovery_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
     order = models.ForeignKey(
         "payments.PaymentOrder",
         on_delete=models.PROTECT,

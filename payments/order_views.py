@@ -27,6 +27,7 @@ from payments.orders import (
     payment_order_list_for_user,
     payment_order_mark_paid,
     payment_order_requests,
+    recovery_order_record,
     recovery_orders_csv,
     recovery_orders_to_issue,
     requests_to_order,
@@ -76,6 +77,7 @@ class PaymentOrderIndexView(PaymentOrderAccessMixin, generic.TemplateView):
             orders=list(payment_order_list_for_user(self.request.user)),
             recoveries=recoveries,
             recovery_total=sum((request.recovery for request in recoveries), ZERO),
+            recovery_form=RecoveryOrderForm(initial={"issued_on": timezone.localdate()}),
             **kwargs,
         )
 
@@ -132,6 +134,36 @@ class PaymentOrderMarkPaidView(PaymentOrderAccessMixin, generic.View):
         return redirect("payment_orders:detail", pk=order.pk)
 
 
+class RecoveryOrderForm(forms.Form):
+    reference = forms.CharField(label=gettext_lazy("Recovery order number"), max_length=50)
+    issued_on = forms.DateField(label=gettext_lazy("Issued on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RecoveryOrderRecordView(PaymentOrderAccessMixin, generic.View):
+    """Records the recovery order the accounting system issued for a balance (its number and date)."""
+
+    def post(self, request, pk):
+        recovery = recovery_orders_to_issue().filter(pk=pk).first()
+        if recovery is None:
+            raise Http404(_("No such recovery order to issue."))
+        form = RecoveryOrderForm(request.POST)
+        if not form.is_valid():
+            for problem in form_errors(form):
+                messages.error(request, problem)
+            return redirect("payment_orders:index")
+        try:
+            recovery_order_record(request=recovery, actor=request.user, **form.cleaned_data)
+        except (PermissionDenied, ValidationError) as error:
+            messages.error(request, error_text(error))
+        else:
+            messages.success(
+                request,
+                _("The recovery order %(reference)s of dossier %(dossier)s is recorded.")
+                % {"reference": form.cleaned_data["reference"], "dossier": recovery.dossier.reference},
+            )
+        return redirect("payment_orders:index")
+
+
 class RecoveryOrdersExportView(PaymentOrderAccessMixin, generic.View):
     def get(self, request):
         return csv_response(recovery_orders_csv(), f"titres-de-recette-{timezone.localdate():%Y-%m-%d}.csv")
@@ -162,6 +194,7 @@ class PaymentOrderViewset(Application):
 
     create_path = path("new/", PaymentOrderCreateView.as_view(), name="create")
     recoveries_export_path = path("recoveries.csv", RecoveryOrdersExportView.as_view(), name="recoveries_export")
+    recovery_record_path = path("recoveries/<int:pk>/", RecoveryOrderRecordView.as_view(), name="recovery_record")
     detail_path = path("<int:pk>/", PaymentOrderDetailView.as_view(), name="detail")
     export_path = path("<int:pk>/export.csv", PaymentOrderExportView.as_view(), name="export")
     mark_paid_path = path("<int:pk>/paid/", PaymentOrderMarkPaidView.as_view(), name="mark_paid")

@@ -28,7 +28,7 @@ from committees.envelope_views import csv_text
 from committees.models import AgendaItem, ItemResult
 from dossiers.money import format_eur
 from messaging.notices import notices_send
-from payments.models import PaymentKind, PaymentOrder, PaymentRequest, RequestState
+from payments.models import ORDERED_REQUEST_STATES, PaymentKind, PaymentOrder, PaymentRequest, RequestState
 from payments.services import is_finance
 from workflows.recipients import sponsor_members
 
@@ -78,8 +78,14 @@ def requests_to_order() -> QuerySet[PaymentRequest]:
 
 
 def recovery_orders_to_issue() -> QuerySet[PaymentRequest]:
-    """The validated balances that claim money back (more was paid than the final grant)."""
-    recoveries = PaymentRequest.objects.filter(kind=PaymentKind.BALANCE, state=RequestState.VALIDATED, recovery__gt=0)
+    """The validated balances that claim money back (more was paid than the final grant) whose recovery
+    order finance has not recorded as issued yet."""
+    recoveries = PaymentRequest.objects.filter(
+        kind=PaymentKind.BALANCE,
+        state__in=ORDERED_REQUEST_STATES,
+        recovery__gt=0,
+        recovery_issued_on__isnull=True,
+    )
     return _for_export(recoveries).order_by("validated_at", "pk")
 
 
@@ -201,6 +207,41 @@ def payment_order_mark_paid(*, order: PaymentOrder, actor, paid_on: date) -> Pay
                 values={"kind": request.kind, "amount": format_eur(request.payable), "paid_on": paid_on},
                 recipients=sponsor_members(request.dossier),
             )
+    return locked
+
+
+def recovery_order_record(*, request: PaymentRequest, actor, reference: str, issued_on: date) -> PaymentRequest:
+    """Finance records the recovery order (titre de recette) the accounting system issued for a balance
+    that claims money back: its number and date. Refused for a request with nothing to recover, a second
+    time, without a number, or for a date before the validation or in the future."""
+    if not can_manage_payment_orders(actor):
+        raise PermissionDenied(_("Only finance records the recovery orders."))
+    reference = " ".join((reference or "").split())
+    with transaction.atomic():
+        locked = PaymentRequest.objects.select_for_update().get(pk=request.pk)
+        if not (locked.recovery and locked.state in ORDERED_REQUEST_STATES):
+            raise ValidationError(_("This payment request claims nothing back."), code="nothing_to_recover")
+        if locked.recovery_issued_on is not None:
+            raise ValidationError(
+                _("Its recovery order was already recorded (%(reference)s).")
+                % {"reference": locked.recovery_reference},
+                code="already_recorded",
+            )
+        if not reference:
+            raise ValidationError({"reference": _("Give the number of the recovery order.")}, code="reference_required")
+        validated_on = timezone.localdate(locked.validated_at)
+        if not validated_on <= issued_on <= timezone.localdate():
+            raise ValidationError(
+                {
+                    "issued_on": _("The date must be between the validation (%(date)s) and today.")
+                    % {"date": date_format(validated_on, "DATE_FORMAT")}
+                },
+                code="invalid_date",
+            )
+        locked.recovery_reference = reference[:50]
+        locked.recovery_issued_on = issued_on
+        locked.recovery_recorded_by = actor
+        locked.save(update_fields=["recovery_reference", "recovery_issued_on", "recovery_recorded_by"])
     return locked
 
 

@@ -425,7 +425,12 @@ def payment_request_validate(*, request: PaymentRequest, actor) -> PaymentReques
         figures = request_calculation(locked, lines=lines)
         _store_figures(locked, figures, justified_total(locked, lines))
         locked.bank_account = account
-        locked.record_validation(at=timezone.now(), actor=actor)
+        now = timezone.now()
+        locked.record_validation(at=now, actor=actor)
+        if figures.payable == ZERO:
+            # Nothing to pay (a balance settled by what was paid, or a recovery order): no payment order
+            # will carry it, so it is settled at once.
+            locked.record_payment(on=timezone.localdate(now))
         _save_transition(locked)
         try:
             if dossier.state != DossierState.IN_PAYMENT:

@@ -75,6 +75,15 @@ def vendor():
 
 
 @pytest.fixture(autouse=True)
+def _language_restored():
+    """A request to an English page activates English for the thread: give the next test its language."""
+    from django.utils import translation
+
+    with translation.override(translation.get_language()):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dossiers.models import Dossier
 from dossiers.money import add_months
@@ -229,10 +229,12 @@ def test_refused_extension_keeps_the_deadline_and_says_why(contract, officer):
     assert (facts.extension.status, facts.start_on, facts.extension_pending) == (ExtensionStatus.REFUSED, start, False)
     [notice] = notices("extension_refused", dossier)
     assert notice.notice_values == {
-        "deadline": str(deadlines.DEADLINE_NAMES[Deadline.START]),
+        "deadline": Deadline.START,
         "deadline_on": start.isoformat(),
         "comment": "Aucun justificatif",
     }
+    with translation.override("fr"):
+        assert "l'échéance de commencement" in notice.title
 
 
 def test_refusing_an_extension_needs_a_comment(contract, officer):

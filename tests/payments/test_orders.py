@@ -29,7 +29,9 @@ from payments.orders import (
     payment_order_create,
     payment_order_csv,
     payment_order_mark_paid,
+    recovery_order_record,
     recovery_orders_csv,
+    recovery_orders_to_issue,
     requests_to_order,
 )
 from tests.factories import PDF, EnvelopeFactory, make_dossier, make_territory, make_user
@@ -40,13 +42,6 @@ D = Decimal
 S = DossierState
 R = RequestState
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _language_restored():
-    """The English pages activate English for the thread: give the next test back its language."""
-    with translation.override(translation.get_language()):
-        yield
 
 
 def account_of(organisation, iban="FR7630006000011234567890189", bic="AGRIFRPP"):
@@ -261,6 +256,54 @@ def test_recovery_orders_to_issue_are_exported_with_the_amount_to_claim_back(con
 
 
 # Paying ------------------------------------------------------------------------------------------------
+
+
+def test_a_recovery_order_recorded_as_issued_leaves_the_list_to_issue(contract, finance, officer):
+    recovery = recovery_of(contract, "4000.00")
+    today = timezone.localdate()
+    with pytest.raises(PermissionDenied):
+        recovery_order_record(request=recovery, actor=officer, reference="TR-2026-0042", issued_on=today)
+    with pytest.raises(ValidationError) as refusal:
+        recovery_order_record(request=recovery, actor=finance, reference="  ", issued_on=today)
+    assert "reference" in refusal.value.error_dict
+    with pytest.raises(ValidationError) as refusal:
+        recovery_order_record(
+            request=recovery, actor=finance, reference="TR-2026-0042", issued_on=today + timedelta(days=1)
+        )
+    assert "issued_on" in refusal.value.error_dict
+    assert list(recovery_orders_to_issue()) == [recovery]
+    recorded = recovery_order_record(request=recovery, actor=finance, reference="TR-2026-0042", issued_on=today)
+    assert (recorded.recovery_reference, recorded.recovery_issued_on, recorded.recovery_recorded_by) == (
+        "TR-2026-0042",
+        today,
+        finance,
+    )
+    assert list(recovery_orders_to_issue()) == []
+    with pytest.raises(ValidationError) as refusal:
+        recovery_order_record(request=recovery, actor=finance, reference="TR-2026-0043", issued_on=today)
+    assert refusal.value.code == "already_recorded"
+
+
+def test_a_request_with_nothing_to_claim_back_has_no_recovery_order(contract, finance):
+    with pytest.raises(ValidationError) as refusal:
+        recovery_order_record(
+            request=in_payment(contract), actor=finance, reference="TR-1", issued_on=timezone.localdate()
+        )
+    assert refusal.value.code == "nothing_to_recover"
+
+
+def test_finance_records_a_recovery_order_from_the_page(client, contract, finance):
+    recovery = recovery_of(contract)
+    client.force_login(finance)
+    response = client.post(
+        url("recovery_record", recovery.pk), {"reference": "TR-2026-0007", "issued_on": timezone.localdate()}
+    )
+    assert response.status_code == 302
+    assert PaymentRequest.objects.get(pk=recovery.pk).recovery_reference == "TR-2026-0007"
+    assert (
+        client.post(url("recovery_record", recovery.pk), {"reference": "X", "issued_on": "2026-01-01"}).status_code
+        == 404
+    )
 
 
 def test_marking_an_order_paid_pays_each_request_and_tells_each_sponsor_once(contract, finance):

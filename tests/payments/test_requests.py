@@ -102,6 +102,11 @@ def test_recovery_order_when_paid_exceeds_the_final_grant(granted, sponsor, offi
     validated = check_and_validate(balance, officer, finance)
     # 27,500 € justified: final grant 11,000 €, 15,000 € paid → recovery order of 4,000 €.
     assert (validated.final_grant, validated.payable, validated.recovery) == (D("11000.00"), D("0.00"), D("4000.00"))
+    # Nothing to pay: no payment order will carry it, it is settled at once; the recovery order is to issue.
+    assert validated.state == RequestState.PAID
+    from payments.orders import recovery_orders_to_issue
+
+    assert list(recovery_orders_to_issue()) == [validated]
     assert Notification.objects.filter(notice="payment_recovery", recipient=sponsor).exists()
 
 

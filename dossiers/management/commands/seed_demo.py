@@ -5,13 +5,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from documents.demo import seed_demo_letters
 from dossiers.demo import seed_dossiers, seed_instructions, seed_logins, seed_territories, seed_territory_officers
+from payments.demo import seed_demo_payments
 
 
 class Command(BaseCommand):
     help = (
         "Loads the demonstration data (51 territories and their contracts, one login per role, sponsors and "
-        "dossiers in every state, the Commission permanente's sessions and agendas) and prints the logins. "
-        "Idempotent: only what is missing is added."
+        "dossiers in every state, the Commission permanente's sessions and agendas, bank details and payments) and "
+        "prints the logins. Idempotent: only what is missing is added."
     )
 
     def add_arguments(self, parser):
@@ -49,10 +50,12 @@ class Command(BaseCommand):
         added = seed_dossiers(dossiers, seed=seed, progress=progress if self.stdout.isatty() else None)
         seed_territory_officers()
         instructions = seed_instructions(options["instructions"])
+        payments = seed_demo_payments()
         letters = seed_demo_letters(limit=options["letters"]) if options["letters"] else 0
         self.stdout.write(
             f"Demo data: {created} territories created, {added} dossiers added, {instructions} instructions "
-            f"started, {letters} letters issued ({time.monotonic() - started:.1f} s)."
+            f"started, {payments} payment requests added, {letters} letters issued "
+            f"({time.monotonic() - started:.1f} s)."
         )
         self.stdout.write("")
         self.stdout.write("Logins (local demonstration only):")
