@@ -7,11 +7,10 @@ payment says and are numbered without gaps, and no sequence lags behind a number
 from collections import defaultdict
 
 from django.db.models import F, Q, Sum
-from django.db.models.functions import Coalesce
 
 from committees.models import AgendaItem, DeliberationSequence, ItemResult
 from dossiers.models import Dossier, Envelope
-from dossiers.money import ZERO, format_eur
+from dossiers.money import ZERO, format_eur, round_cents
 from workflows.enums import COMMITTED_STATES
 from workflows.services import envelope_committed_amounts
 
@@ -116,13 +115,15 @@ def payment_problems() -> list[str]:
     from payments.models import ORDERED_REQUEST_STATES, PaymentOrder, PaymentRequest, RequestState
 
     problems = []
-    ordered = Dossier.objects.annotate(
-        ordered=Coalesce(
-            Sum("payment_requests__payable", filter=Q(payment_requests__state__in=ORDERED_REQUEST_STATES)), ZERO
-        )
-    ).filter(ordered__gt=Coalesce("granted_amount", ZERO))
-    for reference, amount in ordered.values_list("reference", "ordered"):
-        problems.append(f"dossier {reference}: {format_eur(amount)} ordered for payment, above its grant")
+    # Compared here, to the cent: SQLite sums decimals as floats (1043.28 + 2434.32 = 3477.6000000000004).
+    ordered = (
+        Dossier.objects.filter(payment_requests__state__in=ORDERED_REQUEST_STATES)
+        .annotate(ordered=Sum("payment_requests__payable"))
+        .values_list("reference", "ordered", "granted_amount")
+    )
+    for reference, amount, granted in ordered:
+        if round_cents(amount) > (granted or ZERO):
+            problems.append(f"dossier {reference}: {format_eur(amount)} ordered for payment, above its grant")
     on_orders = PaymentRequest.objects.filter(order__isnull=False)
     for pk, number, state in on_orders.exclude(state__in=ORDERED_REQUEST_STATES).values_list(
         "pk", "order__number", "state"

@@ -507,16 +507,14 @@ def _candidates(sponsor, officer, *, states, first_payment: bool, limit: int = 5
         Q(territory__in=territories) & ~Q(organisation__in=sponsor_orgs),
         ~Q(territory__in=territories) & ~Q(organisation__in=sponsor_orgs),
     ):
-        found = 0
-        for dossier in dossiers.filter(scope).iterator(chunk_size=50):
-            if dossier.state == S.NOTIFIED and convention_required(
-                dossier=dossier, amount=dossier.granted_amount, rule_set=dossier.rule_set
-            ):
-                continue
-            yield dossier
-            found += 1
-            if found == limit:
-                break
+        # Read before any request is written (SQLite gives no isolation between a cursor and writes).
+        payable = [
+            dossier
+            for dossier in dossiers.filter(scope)[: limit * 10]
+            if dossier.state != S.NOTIFIED
+            or not convention_required(dossier=dossier, amount=dossier.granted_amount, rule_set=dossier.rule_set)
+        ]
+        yield from payable[:limit]
 
 
 def _ask(dossier, sponsor, officer, *, kind: str, key) -> PaymentRequest | None:
@@ -527,6 +525,9 @@ def _ask(dossier, sponsor, officer, *, kind: str, key) -> PaymentRequest | None:
         if officer.groups.filter(territory=dossier.territory_id).exists()
         else User.objects.filter(is_active=True, groups__territory=dossier.territory_id).order_by("pk").first()
     )
+    if kind != PaymentKind.ADVANCE and checker is None:
+        logger.warning("demo payments: %s of dossier %s skipped: its territory has no officer", kind, dossier.reference)
+        return None
     try:
         with transaction.atomic():
             if kind == PaymentKind.ADVANCE:

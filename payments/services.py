@@ -28,7 +28,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from documents.uploads import check_upload, save_with_file
 from dossiers.models import Dossier
-from dossiers.money import ZERO, format_eur
+from dossiers.money import ZERO, format_eur, round_cents
 from dossiers.rules import convention_required
 from messaging.notices import notices_send
 from payments import calculation
@@ -107,7 +107,8 @@ def dossier_paid_and_justified(dossier: Dossier, *, excluding: PaymentRequest | 
     ordered = PaymentRequest.objects.filter(dossier=dossier, state__in=ORDERED_REQUEST_STATES)
     if excluding is not None:
         ordered = ordered.exclude(pk=excluding.pk)
-    paid = ordered.aggregate(total=Sum("payable"))["total"] or ZERO
+    # Rounded: SQLite sums decimals as floats.
+    paid = round_cents(ordered.aggregate(total=Sum("payable"))["total"] or ZERO)
     lines = ExpenseStatementLine.objects.filter(request__in=ordered)
     return paid, _counted(lines, dossier.tax_basis)
 
