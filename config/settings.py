@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "documents",
     "messaging",
     "payments",
+    "roadmaps",
     "portal",
 ]
 

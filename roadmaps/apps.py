@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RoadmapsConfig(AppConfig):
+    name = "roadmaps"
+    verbose_name = _("Roadmaps and follow-up")
+
+    def ready(self):
+        from roadmaps import handlers  # noqa: F401  (the lifecycle moves the operations)
