@@ -25,11 +25,11 @@ from django.db.models.functions import Coalesce
 from committees.models import AgendaItem, ItemResult
 from dossiers.models import Contract, Dossier, Envelope, Territory
 from dossiers.models.dossier import MONEY
-from dossiers.money import ZERO
+from dossiers.money import ZERO, round_cents
 from payments.models import PaymentRequest, RequestState
 from workflows.enums import COMMITTED_STATES, DossierState, Role
 from workflows.permissions import officer_territory_ids, user_roles
-from workflows.services import envelope_committed_amounts
+from workflows.services import dossier_commitment, envelope_committed_amounts
 
 # The proposals the committee has yet to vote on.
 PLANNED_STATES = (DossierState.REVIEWED, DossierState.SCHEDULED)
@@ -169,7 +169,8 @@ def envelope_paid_amounts(envelope_ids) -> dict[int, Decimal]:
         .values("dossier__envelope_id")
         .annotate(total=Sum("payable"))
     )
-    return {row["dossier__envelope_id"]: row["total"] or ZERO for row in rows}
+    # Rounded: SQLite sums decimals as floats.
+    return {row["dossier__envelope_id"]: round_cents(row["total"] or ZERO) for row in rows}
 
 
 def contract_figures(contracts: Iterable[Contract], *, year: int | None = None) -> list[ContractFigures]:
@@ -277,10 +278,3 @@ def contract_page_figures(contract: Contract) -> ContractPage:
         dossier.target_envelope = line.envelope if line else None
         page.proposals.append(dossier)
     return page
-
-
-def dossier_commitment(dossier: Dossier) -> Decimal | None:
-    """One dossier's share of `envelope_committed_amounts`, for the lines of the contract's page."""
-    if dossier.state not in COMMITTED_STATES:
-        return ZERO
-    return dossier.final_amount if dossier.final_amount is not None else dossier.granted_amount

@@ -2,13 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from dossiers.http import dossier_or_404, safe_next
+from dossiers.http import attachment_response, dossier_or_404, safe_next
 from messaging.forms import MessageForm
 from messaging.permissions import can_post_internal_note
 from messaging.selectors import attachment_list_for_user, notification_list_for_user
@@ -66,17 +66,7 @@ def attachment_download(request, pk, attachment_pk):
     attachment = attachment_list_for_user(request.user, dossier).filter(pk=attachment_pk).first()
     if attachment is None:
         raise Http404(_("No such file, or it is outside your scope."))
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("This file is missing from the storage.")) from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(attachment)
 
 
 @login_required

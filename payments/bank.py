@@ -16,19 +16,15 @@ from stdnum.exceptions import ValidationError as NumberError
 from documents.uploads import check_upload, save_with_file
 from dossiers.models import Organisation
 from payments.models import LIVE_BANK_STATUSES, BankAccount, BankAccountStatus
-from workflows.enums import Role
-from workflows.permissions import organisation_ids, user_roles
+from payments.permissions import is_finance, is_organisation_member
+from workflows.permissions import organisation_ids
 
 # Rules --------------------------------------------------------------------------------------------
 
 
 def can_manage_bank_details(user) -> bool:
     """Finance officers and administrators validate or refuse bank details, and see them all."""
-    return bool(user_roles(user) & {Role.FINANCE, Role.ADMINISTRATOR})
-
-
-def is_organisation_member(user, organisation: Organisation) -> bool:
-    return Role.SPONSOR in user_roles(user) and organisation.pk in organisation_ids(user)
+    return is_finance(user)
 
 
 def checked_iban(value: str) -> str:

@@ -16,7 +16,7 @@ from django.views import generic
 from django.views.decorators.http import require_GET
 from viewflow.urls import Application
 
-from dossiers.http import safe_next
+from dossiers.http import attachment_response, error_text, form_errors, safe_next
 from dossiers.models import Organisation
 from payments.bank import (
     bank_account_current,
@@ -27,7 +27,6 @@ from payments.bank import (
     bank_account_validate,
     can_manage_bank_details,
 )
-from payments.convention_views import attachment_response, error_text, form_errors
 from payments.models import BankAccountStatus
 from portal import selectors as portal_selectors
 from portal.views.common import add_errors, posted, sponsor_required

@@ -5,14 +5,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from dossiers.http import client_ip, safe_next
+from dossiers.http import attachment_response, client_ip, error_text, form_errors, safe_next
 from payments.conventions import (
     convention_countersign,
     convention_refuse,
@@ -39,31 +39,6 @@ class ConventionRefuseForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-
-
-def error_text(error) -> str:
-    return " ".join(getattr(error, "messages", None) or [str(error)])
-
-
-def form_errors(form) -> list[str]:
-    return [
-        f"{form[name].label}: {error}" if name in form.fields else error
-        for name, errors in form.errors.items()
-        for error in errors
-    ]
-
-
-def attachment_response(record) -> FileResponse:
-    """A stored file (with the `CheckedFileFields`) as a download the browser never renders."""
-    try:
-        handle = record.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("This file is missing from the storage.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=record.original_name, content_type=record.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @sponsor_required

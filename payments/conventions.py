@@ -18,8 +18,9 @@ from dossiers.rules import convention_required
 from dossiers.selectors import dossier_list_for_user
 from messaging.notices import notices_send
 from payments.models import ConventionStatus, SignedConvention
-from workflows.enums import DossierState, Role
-from workflows.permissions import is_administrator, officer_territory_ids, organisation_ids, user_roles
+from payments.permissions import is_sponsor_member, is_territory_officer
+from workflows.enums import DossierState
+from workflows.permissions import is_administrator, officer_territory_ids, organisation_ids
 from workflows.recipients import sponsor_members, territory_officers
 from workflows.services import TransitionRefused, dossier_sign_agreement
 
@@ -31,15 +32,6 @@ def convention_is_required(dossier: Dossier) -> bool:
     if dossier.granted_amount is None or dossier.rule_set_id is None:
         return False
     return convention_required(dossier=dossier, amount=dossier.granted_amount, rule_set=dossier.rule_set)
-
-
-def is_sponsor_member(user, dossier: Dossier) -> bool:
-    return Role.SPONSOR in user_roles(user) and dossier.organisation_id in organisation_ids(user)
-
-
-def can_decide_convention(user, dossier: Dossier) -> bool:
-    """The territory's officers and the administrators check and countersign the signed copy."""
-    return is_administrator(user) or dossier.territory_id in officer_territory_ids(user)
 
 
 # Selectors ----------------------------------------------------------------------------------------
@@ -134,7 +126,7 @@ def convention_submit(*, dossier: Dossier, actor, uploaded, signed_on: date) -> 
 
 def _locked_copy_to_decide(*, copy: SignedConvention, actor) -> SignedConvention:
     locked = SignedConvention.objects.select_for_update(of=("self",)).select_related("dossier").get(pk=copy.pk)
-    if not can_decide_convention(actor, locked.dossier):
+    if not is_territory_officer(actor, locked.dossier):
         raise PermissionDenied(_("Only the territory's officers check the signed conventions of its dossiers."))
     if locked.status != ConventionStatus.SUBMITTED:
         raise ValidationError(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from dossiers.http import error_text
 from dossiers.models import Dossier
 from payments import deadlines
 from payments.models import ExtensionRequest
@@ -25,10 +26,6 @@ class ExtensionRequestForm(forms.Form):
 class ExtensionDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("grant", "grant"), ("refuse", "refuse")])
     comment = forms.CharField(max_length=5000, required=False)
-
-
-def _refused(request, error) -> None:
-    messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
 
 
 @sponsor_required
@@ -47,7 +44,7 @@ def extension_ask(request, pk):
                 dossier=dossier, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except (PermissionDenied, ValidationError) as error:
-            _refused(request, error)
+            messages.error(request, error_text(error))
         else:
             messages.success(
                 request,
@@ -75,7 +72,7 @@ def extension_decide(request, pk):
                 extension=extension, actor=request.user, grant=grant, comment=form.cleaned_data["comment"]
             )
         except (PermissionDenied, ValidationError) as error:
-            _refused(request, error)
+            messages.error(request, error_text(error))
         else:
             messages.success(request, _("The extension is granted.") if grant else _("The extension is refused."))
     return redirect("instruction:dossier_page", pk=dossier.pk)

@@ -37,9 +37,10 @@ from payments.models import (
     PaymentKind,
     PaymentRequest,
 )
+from payments.permissions import is_sponsor_member, is_territory_officer
 from portal.selectors import sponsor_dossier_get
-from workflows.enums import LAPSABLE_STATES, DossierState, Role
-from workflows.permissions import SYSTEM, is_administrator, officer_territory_ids, organisation_ids, user_roles
+from workflows.enums import LAPSABLE_STATES, DossierState
+from workflows.permissions import SYSTEM
 from workflows.recipients import sponsor_members, territory_officers
 from workflows.services import Problem, TransitionRefused, dossier_lapse
 
@@ -196,15 +197,6 @@ def deadline_rows(deadlines: DossierDeadlines, today: date) -> list[DeadlineRow]
             )
         )
     return rows
-
-
-def is_sponsor_member(user, dossier: Dossier) -> bool:
-    return Role.SPONSOR in user_roles(user) and dossier.organisation_id in organisation_ids(user)
-
-
-def is_territory_officer(user, dossier: Dossier) -> bool:
-    """An officer of the dossier's territory, or an administrator: who decides on an extension."""
-    return is_administrator(user) or dossier.territory_id in officer_territory_ids(user)
 
 
 def sponsor_dossier_for_extension(user, pk) -> Dossier:

@@ -59,6 +59,8 @@ from payments.services import (
     PaymentRefused,
     StatementLine,
     dossier_grant,
+    figures_fields,
+    grant_of,
     payment_request_check,
     payment_request_submit,
 )
@@ -235,18 +237,6 @@ def _statement(dossier, grant: calculation.Grant, first: date, last: date) -> li
     return lines
 
 
-def _figures(figures: calculation.Calculation, justified: Decimal) -> dict:
-    """The columns `payments.services._store_figures` writes."""
-    return {
-        "payable": figures.payable,
-        "recovery": figures.recovery,
-        "final_grant": figures.final_grant,
-        "released": figures.released if figures.final_grant is not None else None,
-        "justified_total": justified,
-        "calculation": [{"code": step.code, "amount": str(step.amount)} for step in figures.steps],
-    }
-
-
 class _Planner:
     """Builds the requests of one dossier from its history: the advance validated when it moved to
     `in_payment`, the balance when it moved to `paid`."""
@@ -279,10 +269,7 @@ class _Planner:
         if rule_set is None or not dossier["granted_amount"]:
             return []
         try:
-            grant = calculation.Grant(
-                voted=dossier["granted_amount"],
-                eligible_base=max(dossier["eligible_base"] or ZERO, dossier["granted_amount"]),
-            )
+            grant = grant_of(dossier["granted_amount"], dossier["eligible_base"])
         except calculation.PaymentRuleError:
             return []
         notified = times.get("notify") or timezone.make_aware(
@@ -292,7 +279,7 @@ class _Planner:
         advance_at = min(times.get("start_payment") or payable_from + timedelta(days=15), self.now)
         figures = calculation.advance(grant, advance_max_rate=rule_set.advance_max_rate)
         advance = self._request(
-            dossier, PaymentKind.ADVANCE, _figures(figures, ZERO), payable_from, advance_at, files=[]
+            dossier, PaymentKind.ADVANCE, figures_fields(figures, ZERO), payable_from, advance_at, files=[]
         )
         planned = [advance]
         if dossier["state"] in BALANCED_STATES:
@@ -305,7 +292,7 @@ class _Planner:
             balance = self._request(
                 dossier,
                 PaymentKind.BALANCE,
-                _figures(figures, grant.eligible_base),
+                figures_fields(figures, grant.eligible_base),
                 advance_at,
                 balance_at,
                 files=files,

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.urls import Application
 
+from dossiers.http import error_text, form_errors
 from dossiers.money import ZERO
-from payments.convention_views import error_text, form_errors
 from payments.orders import (
     can_manage_payment_orders,
     payment_order_create,

@@ -29,7 +29,7 @@ from committees.models import AgendaItem, ItemResult
 from dossiers.money import format_eur
 from messaging.notices import notices_send
 from payments.models import ORDERED_REQUEST_STATES, PaymentKind, PaymentOrder, PaymentRequest, RequestState
-from payments.services import is_finance
+from payments.permissions import is_finance
 from workflows.recipients import sponsor_members
 
 # The columns of the accounting system's import: fixed names, whatever the language of the page.

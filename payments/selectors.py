@@ -27,30 +27,25 @@ def payment_request_list_for_user(user, *, staff_only: bool = False) -> QuerySet
     )
 
 
-def payment_request_get_for_user(user, pk, *, staff_only: bool = False) -> PaymentRequest:
-    """The request with its lines, files and certificates, if `user` may see it (DoesNotExist otherwise)."""
+def _certificates() -> Prefetch:
+    """Each request's certificates, latest version first, as `request.certificates`."""
     from documents.models import IssuedDocument
 
+    return Prefetch("documents", queryset=IssuedDocument.objects.order_by("-version"), to_attr="certificates")
+
+
+def payment_request_get_for_user(user, pk, *, staff_only: bool = False) -> PaymentRequest:
+    """The request with its lines, files and certificates, if `user` may see it (DoesNotExist otherwise)."""
     return (
         payment_request_list_for_user(user, staff_only=staff_only)
         .select_related("dossier__rule_set", "dossier__envelope", "bank_account", "checked_by", "validated_by")
-        .prefetch_related(
-            "lines",
-            "files",
-            Prefetch("documents", queryset=IssuedDocument.objects.order_by("-version"), to_attr="certificates"),
-        )
+        .prefetch_related("lines", "files", _certificates())
         .get(pk=pk)
     )
 
 
 def dossier_payment_requests(dossier) -> list[PaymentRequest]:
     """A dossier's requests with their certificates, oldest first (the dossier pages' panels)."""
-    from documents.models import IssuedDocument
-
     return list(
-        PaymentRequest.objects.filter(dossier=dossier)
-        .prefetch_related(
-            Prefetch("documents", queryset=IssuedDocument.objects.order_by("-version"), to_attr="certificates")
-        )
-        .order_by("submitted_at", "pk")
+        PaymentRequest.objects.filter(dossier=dossier).prefetch_related(_certificates()).order_by("submitted_at", "pk")
     )

@@ -43,8 +43,8 @@ from payments.models import (
     PaymentRequest,
     RequestState,
 )
+from payments.permissions import is_finance, is_sponsor_member, is_territory_officer
 from workflows.enums import DossierState, Role
-from workflows.permissions import is_administrator, officer_territory_ids, organisation_ids, user_roles
 from workflows.recipients import sponsor_members, territory_officers
 
 PAYABLE_STATES = frozenset({DossierState.NOTIFIED, DossierState.AGREEMENT_SIGNED, DossierState.IN_PAYMENT})
@@ -72,18 +72,6 @@ class StatementLine:
 # Who -----------------------------------------------------------------------------------------------
 
 
-def is_sponsor_of(user, dossier) -> bool:
-    return dossier.organisation_id in organisation_ids(user)
-
-
-def is_officer_of(user, dossier) -> bool:
-    return is_administrator(user) or dossier.territory_id in officer_territory_ids(user)
-
-
-def is_finance(user) -> bool:
-    return bool(user_roles(user) & {Role.FINANCE, Role.ADMINISTRATOR})
-
-
 def finance_users():
     return get_user_model().objects.filter(is_active=True, groups__name=Role.FINANCE)
 
@@ -91,11 +79,14 @@ def finance_users():
 # Figures -------------------------------------------------------------------------------------------
 
 
-def dossier_grant(dossier: Dossier) -> calculation.Grant:
+def grant_of(granted_amount: Decimal, eligible_base: Decimal | None) -> calculation.Grant:
     """The committee's decision as the payment rules read it. An amount amended above the base the
     officer proposed keeps its own amount as the base (rate 100 %)."""
-    base = max(dossier.eligible_base or ZERO, dossier.granted_amount)
-    return calculation.Grant(voted=dossier.granted_amount, eligible_base=base)
+    return calculation.Grant(voted=granted_amount, eligible_base=max(eligible_base or ZERO, granted_amount))
+
+
+def dossier_grant(dossier: Dossier) -> calculation.Grant:
+    return grant_of(dossier.granted_amount, dossier.eligible_base)
 
 
 def _counted(lines, tax_basis: str) -> Decimal:
@@ -113,9 +104,10 @@ def dossier_paid_and_justified(dossier: Dossier, *, excluding: PaymentRequest | 
     return paid, _counted(lines, dossier.tax_basis)
 
 
-def request_calculation(request: PaymentRequest, *, lines=None) -> calculation.Calculation:
-    """The request's calculation from today's figures: the grant, what was paid and justified before,
-    and the request's own lines (as checked: excluded lines do not count)."""
+def request_calculation(request: PaymentRequest, *, lines=None) -> tuple[calculation.Calculation, Decimal]:
+    """The request's calculation from today's figures (the grant, what was paid and justified before,
+    and the request's own lines as checked: excluded lines do not count), and the eligible expenses
+    justified so far, this request's included."""
     dossier = request.dossier
     grant = dossier_grant(dossier)
     rules = dossier.rule_set
@@ -124,19 +116,21 @@ def request_calculation(request: PaymentRequest, *, lines=None) -> calculation.C
     justified = justified_before + _counted(lines, dossier.tax_basis)
     try:
         if request.kind == PaymentKind.ADVANCE:
-            return calculation.advance(
+            figures = calculation.advance(
                 grant,
                 advance_max_rate=rules.advance_max_rate,
                 requested=request.requested_amount,
                 already_paid=already_paid,
             )
-        if request.kind == PaymentKind.INSTALMENT:
-            return calculation.instalment(
+        elif request.kind == PaymentKind.INSTALMENT:
+            figures = calculation.instalment(
                 grant, interim_max_rate=rules.interim_max_rate, justified=justified, already_paid=already_paid
             )
-        return calculation.balance(grant, justified=justified, already_paid=already_paid)
+        else:
+            figures = calculation.balance(grant, justified=justified, already_paid=already_paid)
     except calculation.PaymentRuleError as error:
         raise PaymentRefused(error.code, str(RULE_MESSAGES.get(error.code, error))) from None
+    return figures, justified
 
 
 RULE_MESSAGES = {
@@ -146,20 +140,21 @@ RULE_MESSAGES = {
 }
 
 
-def justified_total(request: PaymentRequest, lines=None) -> Decimal:
-    dossier = request.dossier
-    _, before = dossier_paid_and_justified(dossier, excluding=request)
-    lines = list(request.lines.all()) if lines is None else lines
-    return before + _counted(lines, dossier.tax_basis)
+def figures_fields(figures: calculation.Calculation, justified: Decimal) -> dict:
+    """The request's columns that hold a calculation (the services' and the demo's)."""
+    return {
+        "payable": figures.payable,
+        "recovery": figures.recovery,
+        "final_grant": figures.final_grant,
+        "released": figures.released if figures.final_grant is not None else None,
+        "justified_total": justified,
+        "calculation": [{"code": step.code, "amount": str(step.amount)} for step in figures.steps],
+    }
 
 
 def _store_figures(request: PaymentRequest, figures: calculation.Calculation, justified: Decimal) -> None:
-    request.payable = figures.payable
-    request.recovery = figures.recovery
-    request.final_grant = figures.final_grant
-    request.released = figures.released if figures.final_grant is not None else None
-    request.justified_total = justified
-    request.calculation = [{"code": step.code, "amount": str(step.amount)} for step in figures.steps]
+    for name, value in figures_fields(figures, justified).items():
+        setattr(request, name, value)
 
 
 # Locks ---------------------------------------------------------------------------------------------
@@ -213,7 +208,7 @@ def payment_request_submit(
     has an expense statement; the balance has the completion statement; the files are PDF, PNG or JPEG
     by their content; an advance or instalment must have something to pay. The invoices and the
     completion statement are stored with the request; nothing is stored when it is refused."""
-    if not is_sponsor_of(actor, dossier):
+    if not is_sponsor_member(actor, dossier):
         raise PaymentRefused("forbidden", _("Only the sponsor's members ask for the payments of its dossiers."))
     checked_files = []
     for uploaded in invoices:
@@ -251,7 +246,7 @@ def payment_request_submit(
                 for position, line in enumerate(lines, start=1)
             ]
             _lines_guard(statement)
-            figures = request_calculation(request, lines=statement)
+            figures, justified = request_calculation(request, lines=statement)
             if kind != PaymentKind.BALANCE and figures.payable <= ZERO:
                 raise PaymentRefused(
                     "nothing_payable",
@@ -260,7 +255,7 @@ def payment_request_submit(
                         "allow before the balance, or the expenses justified do not earn more."
                     ),
                 )
-            _store_figures(request, figures, justified_total(request, statement))
+            _store_figures(request, figures, justified)
             request.save()
             for line in statement:
                 line.request = request
@@ -370,7 +365,7 @@ def payment_request_check(
     exclusions = exclusions or {}
     with transaction.atomic():
         locked = _lock_request(request)
-        if not is_officer_of(actor, locked.dossier):
+        if not is_territory_officer(actor, locked.dossier):
             raise PaymentRefused("forbidden", _("Only the territory's officers check its payment requests."))
         if not can_proceed(locked.record_check):
             raise _state_refusal(locked)
@@ -386,9 +381,9 @@ def payment_request_check(
                     _("Say why the line “%(line)s” is excluded.") % {"line": line},
                 )
             line.excluded, line.exclusion_reason = bool(reason), reason
-        figures = request_calculation(locked, lines=lines)
+        figures, justified = request_calculation(locked, lines=lines)
         ExpenseStatementLine.objects.bulk_update(lines, ["excluded", "exclusion_reason"])
-        _store_figures(locked, figures, justified_total(locked, lines))
+        _store_figures(locked, figures, justified)
         locked.record_check(at=timezone.now(), actor=actor, comment=comment)
         _save_transition(locked)
         notices_send(
@@ -423,8 +418,8 @@ def payment_request_validate(*, request: PaymentRequest, actor) -> PaymentReques
                 _("The beneficiary's bank details are not validated (new or changed details wait for finance)."),
             )
         lines = list(locked.lines.all())
-        figures = request_calculation(locked, lines=lines)
-        _store_figures(locked, figures, justified_total(locked, lines))
+        figures, justified = request_calculation(locked, lines=lines)
+        _store_figures(locked, figures, justified)
         locked.bank_account = account
         now = timezone.now()
         locked.record_validation(at=now, actor=actor)
@@ -462,7 +457,7 @@ def _decide(request: PaymentRequest, actor, reason: str, *, method: str, notice:
     with transaction.atomic():
         locked = _lock_request(request)
         dossier = locked.dossier
-        allowed = is_officer_of(actor, dossier) or (is_finance(actor) and locked.state == RequestState.CHECKED)
+        allowed = is_territory_officer(actor, dossier) or (is_finance(actor) and locked.state == RequestState.CHECKED)
         if not allowed:
             raise PaymentRefused("forbidden", _("You may not decide on this payment request."))
         if not can_proceed(getattr(locked, method)):

@@ -16,6 +16,7 @@ from viewflow.urls import Application
 from payments import selectors, services
 from payments.forms import CheckForm, ReasonForm
 from payments.models import PaymentRequest, RequestState
+from payments.permissions import is_finance, is_territory_officer
 from payments.presentation import calculation_steps
 from workflows.enums import Role
 from workflows.permissions import user_roles
@@ -89,11 +90,10 @@ class PaymentRequestPageView(PaymentStaffMixin, generic.TemplateView):
         payment = self.get_request()
         user = self.request.user
         lines = list(payment.lines.all())
-        may_check = payment.state == RequestState.SUBMITTED and services.is_officer_of(user, payment.dossier)
-        may_validate = payment.state == RequestState.CHECKED and services.is_finance(user)
+        may_check = payment.state == RequestState.SUBMITTED and is_territory_officer(user, payment.dossier)
+        may_validate = payment.state == RequestState.CHECKED and is_finance(user)
         may_decide = payment.state in (RequestState.SUBMITTED, RequestState.CHECKED) and (
-            services.is_officer_of(user, payment.dossier)
-            or (services.is_finance(user) and payment.state == RequestState.CHECKED)
+            is_territory_officer(user, payment.dossier) or (is_finance(user) and payment.state == RequestState.CHECKED)
         )
         steps = calculation_steps(payment)
         return super().get_context_data(

@@ -4,11 +4,12 @@ sponsor's scope only (404 otherwise)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from dossiers.http import attachment_response
 from payments import selectors, services
 from payments.forms import PaymentRequestForm, StatementFormSet, statement_lines
 from payments.models import PaymentFile, PaymentRequest
@@ -79,12 +80,4 @@ def payment_file_download(request, request_pk, file_pk):
         document = payment.files.get(pk=file_pk)
     except (PaymentRequest.DoesNotExist, PaymentFile.DoesNotExist):
         raise Http404 from None
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(document)

@@ -30,7 +30,7 @@ from committees.models import AgendaItem, CommitteeSession, ItemResult
 from committees.services import agenda_item_add, agenda_item_decide
 from dossiers.enums import ContractStatus, SelfFinancingExemption
 from dossiers.models import Dossier, Envelope, PieceType, RuleSet
-from dossiers.money import ZERO, format_eur, format_rate
+from dossiers.money import ZERO, format_eur, format_rate, round_cents
 from dossiers.rules import (
     convention_required,
     de_minimis_room,
@@ -307,7 +307,15 @@ def envelope_committed_amounts(envelope_ids) -> dict[int, Decimal]:
         .values("envelope_id")
         .annotate(total=Sum(Coalesce("final_amount", "granted_amount")))
     )
-    return {row["envelope_id"]: row["total"] or ZERO for row in rows}
+    # Rounded: SQLite sums decimals as floats.
+    return {row["envelope_id"]: round_cents(row["total"] or ZERO) for row in rows}
+
+
+def dossier_commitment(dossier: Dossier) -> Decimal:
+    """One dossier's share of `envelope_committed_amounts` (the same rule, for a dossier in hand)."""
+    if dossier.state not in COMMITTED_STATES:
+        return ZERO
+    return dossier.final_amount if dossier.final_amount is not None else dossier.granted_amount
 
 
 def envelope_committed(envelope: Envelope) -> Decimal:

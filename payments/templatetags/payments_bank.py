@@ -5,6 +5,7 @@ from django import template
 
 from payments import bank
 from payments.bank_views import BankDetailsForm, bank_panel_context
+from payments.permissions import is_organisation_member
 
 register = template.Library()
 
@@ -13,7 +14,7 @@ register = template.Library()
 def bank_details_panel(organisation, user):
     """The current details (IBAN masked) and their status, a refusal's reason, and the form to send or
     change them for the organisation's members."""
-    can_submit = bank.is_organisation_member(user, organisation)
+    can_submit = is_organisation_member(user, organisation)
     return {
         **bank_panel_context(organisation),
         "form": BankDetailsForm(initial={"holder": organisation.name}, auto_id="bank_%s") if can_submit else None,

@@ -8,13 +8,13 @@ from django import template
 from documents.models import DocumentKind, IssuedDocument
 from payments.convention_views import ConventionRefuseForm, ConventionUploadForm
 from payments.conventions import (
-    can_decide_convention,
     convention_is_required,
     is_sponsor_member,
     live_copy,
     signed_convention_list,
 )
 from payments.models import ConventionStatus
+from payments.permissions import is_territory_officer
 from workflows.enums import DossierState
 
 register = template.Library()
@@ -54,7 +54,7 @@ def convention_staff_panel(context, dossier, user):
         live is not None
         and live.status == ConventionStatus.SUBMITTED
         and dossier.state == DossierState.NOTIFIED
-        and can_decide_convention(user, dossier)
+        and is_territory_officer(user, dossier)
     )
     request = context.get("request")
     return {

@@ -5,6 +5,7 @@ from django import template
 from django.utils import timezone
 
 from payments import deadlines
+from payments.permissions import is_sponsor_member, is_territory_officer
 from workflows.enums import LAPSABLE_STATES, DossierState
 
 register = template.Library()
@@ -30,9 +31,7 @@ def deadlines_sponsor_panel(dossier, user):
     today = timezone.localdate()
     context = _facts(dossier, today)
     facts = context["deadlines"]
-    context["can_ask"] = (
-        deadlines.is_sponsor_member(user, dossier) and deadlines.extension_problem(dossier, facts, today) is None
-    )
+    context["can_ask"] = is_sponsor_member(user, dossier) and deadlines.extension_problem(dossier, facts, today) is None
     context["extension_months"] = dossier.rule_set.extension_months if dossier.rule_set_id else None
     return context
 
@@ -41,5 +40,5 @@ def deadlines_sponsor_panel(dossier, user):
 def deadlines_staff_panel(dossier, user):
     """The same facts; for the territory's officer or an administrator, the pending extension's decision."""
     context = _facts(dossier, timezone.localdate())
-    context["can_decide"] = context["deadlines"].extension_pending and deadlines.is_territory_officer(user, dossier)
+    context["can_decide"] = context["deadlines"].extension_pending and is_territory_officer(user, dossier)
     return context

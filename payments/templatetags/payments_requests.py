@@ -3,7 +3,8 @@ the next step (ask, check, validate)."""
 
 from django import template
 
-from payments import selectors, services
+from payments import selectors
+from payments.permissions import is_finance, is_territory_officer
 from payments.presentation import payment_summary
 from workflows.enums import COMMITTED_STATES, FINANCE_STATES
 
@@ -22,7 +23,7 @@ def payments_sponsor_panel(dossier, user):
 def payments_staff_panel(dossier, user):
     if not selectors.can_view_payment_requests(user) or dossier.granted_amount is None:
         return {"shown": False}
-    if not (services.is_officer_of(user, dossier) or services.is_finance(user)):
+    if not (is_territory_officer(user, dossier) or is_finance(user)):
         return {"shown": False}
     requests = selectors.dossier_payment_requests(dossier)
     return {"shown": True, "dossier": dossier, "requests": requests, "summary": payment_summary(dossier, requests)}

@@ -5,13 +5,13 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from dossiers.http import client_ip
+from dossiers.http import attachment_response, client_ip
 from dossiers.models import Commune, Dossier, Piece, Theme
 from dossiers.rules import dossier_financing_plan
 from dossiers.services import EDITABLE_STATES
@@ -167,12 +167,4 @@ def piece_download(request, pk, piece_pk):
         piece = selectors.dossier_piece_get(request.user, dossier_pk=pk, piece_pk=piece_pk)
     except (Dossier.DoesNotExist, Piece.DoesNotExist):
         raise Http404 from None
-    try:
-        handle = piece.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("The file of this piece is missing from storage.")) from None
-    response = FileResponse(handle, as_attachment=True, filename=piece.original_name, content_type=piece.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(piece)

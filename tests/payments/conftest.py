@@ -38,12 +38,14 @@ def statement(*amounts_ht, eligible=True):
     ]
 
 
-def bank_account(organisation, user, status=BankAccountStatus.VALIDATED):
+def bank_account(
+    organisation, user, status=BankAccountStatus.VALIDATED, *, iban="FR7630006000011234567890189", bic="AGRIFRPP"
+):
     return BankAccount.objects.create(
         organisation=organisation,
         holder=organisation.name,
-        iban="FR7630006000011234567890189",
-        bic="AGRIFRPP",
+        iban=iban,
+        bic=bic,
         file=ContentFile(PDF, name="rib.pdf"),
         original_name="rib.pdf",
         content_type="application/pdf",

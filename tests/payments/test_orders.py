@@ -12,7 +12,6 @@ from functools import partial
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,7 +22,7 @@ from committees.envelopes import contract_figures
 from committees.models import AgendaItem, ItemResult
 from dossiers.models import Contract, Dossier, Organisation
 from messaging.models import Notification
-from payments.models import BankAccount, BankAccountStatus, PaymentKind, PaymentOrder, PaymentRequest, RequestState
+from payments.models import BankAccountStatus, PaymentKind, PaymentOrder, PaymentRequest, RequestState
 from payments.orders import (
     CSV_COLUMNS,
     payment_order_create,
@@ -34,7 +33,8 @@ from payments.orders import (
     recovery_orders_to_issue,
     requests_to_order,
 )
-from tests.factories import PDF, EnvelopeFactory, make_dossier, make_territory, make_user
+from tests.factories import EnvelopeFactory, make_dossier, make_territory, make_user
+from tests.payments.conftest import bank_account
 from workflows.enums import DossierState, Role
 from workflows.services import envelope_committed
 
@@ -44,23 +44,10 @@ R = RequestState
 pytestmark = pytest.mark.django_db
 
 
-def account_of(organisation, iban="FR7630006000011234567890189", bic="AGRIFRPP"):
+def account_of(organisation, **details):
     """The organisation's validated bank details, made once."""
-    existing = BankAccount.objects.filter(organisation=organisation, status=BankAccountStatus.VALIDATED).first()
-    return existing or BankAccount.objects.create(
-        organisation=organisation,
-        holder=organisation.name,
-        iban=iban,
-        bic=bic,
-        file=ContentFile(PDF, name="rib.pdf"),
-        original_name="rib.pdf",
-        content_type="application/pdf",
-        extension="pdf",
-        size=len(PDF),
-        sha256="1" * 64,
-        status=BankAccountStatus.VALIDATED,
-        submitted_by=organisation.members.first(),
-    )
+    validated = organisation.bank_accounts.filter(status=BankAccountStatus.VALIDATED).first()
+    return validated or bank_account(organisation, organisation.members.first(), **details)
 
 
 def request_of(dossier, amount="1000.00", *, kind=PaymentKind.INSTALMENT, state=R.VALIDATED, **fields):
