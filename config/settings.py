@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "messaging",
     "payments",
     "roadmaps",
+    "engineering",
     "portal",
 ]
 

@@ -17,5 +17,7 @@ urlpatterns += i18n_patterns(
     path("", include("payments.urls_deadlines")),
     path("", include("payments.urls")),
     path("", include("payments.urls_accounts")),
+    path("", include("engineering.urls")),
+    path("", include("roadmaps.urls")),
     prefix_default_language=False,
 )

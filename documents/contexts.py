@@ -1,9 +1,10 @@
-"""What each document prints: the facts of its dossier (or session), the letter text version chosen
-for it, and the merge fields of the administrators' paragraphs.
+"""What each document prints: the facts of its dossier (or session, or follow-up meeting), the letter
+text version chosen for it, and the merge fields of the administrators' paragraphs.
 
 `build(job)` reads the database (a fixed number of queries per dossier document; the session report
-reads its agenda in a fixed number of queries whatever its length); `assemble(...)` only arranges
-what it is given, so the administrators' preview feeds it demonstration facts.
+reads its agenda, and the minutes their participants and decisions, in a fixed number of queries
+whatever their length); `assemble(...)` only arranges what it is given, so the administrators'
+preview feeds it demonstration facts.
 """
 
 import base64
@@ -17,7 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from documents.formatting import amount_in_words, date_fr, format_eur, format_rate
-from documents.models import SESSION_KINDS, DocumentKind, LetterTemplate, documents_storage
+from documents.models import MEETING_KINDS, SESSION_KINDS, DocumentKind, LetterTemplate, documents_storage
 from documents.richtext import merge
 from dossiers.money import ZERO
 
@@ -30,6 +31,7 @@ TITLES = {
     DocumentKind.REFUSAL_LETTER: "Décision de refus d'une demande de subvention",
     DocumentKind.CONVENTION: "Convention d'attribution d'une subvention",
     DocumentKind.PAYMENT_CERTIFICATE: "Certificat de paiement et ordre de paiement",
+    DocumentKind.MEETING_MINUTES: "Compte rendu du comité de suivi",
 }
 
 
@@ -55,6 +57,10 @@ class Facts:
     vote: dict | None = None  # the committee's vote on the decision: attendance, counts, withdrawals
     payment: object = None  # payments.PaymentRequest of a payment certificate, with its statement
     payment_steps: list = field(default_factory=list)  # (label, amount) of its calculation
+    meeting: object = None  # roadmaps.FollowUpMeeting of the minutes
+    participants: list = field(default_factory=list)  # {"name", "role"} of the meeting's participants
+    meeting_decisions: list = field(default_factory=list)  # `decision_row` of each of its decisions
+    roadmap_versions: list = field(default_factory=list)  # the numbers of the versions the meeting wrote
 
     @property
     def amount(self) -> Decimal | None:
@@ -210,6 +216,103 @@ def session_facts(session_id: int) -> Facts:
     return Facts(session=session, items=items, total_proposed=total)
 
 
+# What the minutes print of each field a decision changed (the values are those of the roadmap's
+# versions: amounts as strings, the year, the status code).
+CHANGED_FIELDS = {
+    "estimated_cost": "Coût estimé",
+    "expected_support": "Aide régionale attendue",
+    "expected_year": "Année prévue",
+    "status": "Statut",
+}
+
+
+def _changed_value(name: str, value) -> str:
+    from roadmaps.enums import OperationStatus
+
+    if value in (None, ""):
+        return "—"
+    if name in ("estimated_cost", "expected_support"):
+        return format_eur(Decimal(str(value)))
+    if name == "status" and value in OperationStatus.values:
+        return str(OperationStatus(value).label)
+    return str(value)
+
+
+def decision_row(decision) -> dict:
+    """A meeting's decision as the minutes print it: its kind, the operation (number and title as
+    they stood), what it changed field by field ({"label", "before", "after"}, from the roadmap version
+    it wrote, with the title of an added operation and the reason of an abandonment), who decided it
+    and the version."""
+    from roadmaps.enums import DecisionKind
+
+    number = decision.operation.number
+    change = next(
+        (
+            change
+            for change in decision.version.changes
+            if change.get("kind") == decision.kind and change.get("number") == number
+        ),
+        {},
+    )
+    before, after = change.get("before", {}), change.get("after", {})
+    changes = [
+        {"label": label, "before": _changed_value(name, before.get(name)), "after": _changed_value(name, after[name])}
+        for name, label in CHANGED_FIELDS.items()
+        if name in after
+    ]
+    if decision.kind == DecisionKind.ADD:
+        changes.append({"label": "Nouvelle opération", "before": "", "after": decision.details.get("title", "")})
+    if decision.details.get("reason"):
+        changes.append({"label": "Motif", "before": "", "after": decision.details["reason"]})
+    return {
+        "kind": decision.get_kind_display(),
+        "number": number,
+        "title": change.get("title") or decision.operation.title,
+        "changes": changes,
+        "decided_by": decision.decided_by,
+        "version": decision.version.number,
+    }
+
+
+def _role_labels(user) -> str:
+    """The user's roles (officer, elected representative...) in the order of `Role`."""
+    from workflows.enums import Role
+
+    names = {group.name for group in user.groups.all()}
+    if user.is_superuser:
+        names.add(Role.ADMINISTRATOR)
+    return ", ".join(str(role.label) for role in Role if role.value in names)
+
+
+def meeting_facts(meeting_id: int) -> Facts:
+    """The meeting with its contract and territory, its participants with their roles, its decisions
+    with what each changed, and the roadmap versions it wrote (four queries, whatever their number)."""
+    from django.contrib.auth import get_user_model
+
+    from roadmaps.models import FollowUpMeeting
+
+    participants = get_user_model().objects.prefetch_related("groups").order_by("last_name", "first_name", "pk")
+    meeting = (
+        FollowUpMeeting.objects.select_related("roadmap__contract__territory")
+        .prefetch_related(Prefetch("participants", queryset=participants))
+        .get(pk=meeting_id)
+    )
+    decisions = list(meeting.decisions.select_related("operation", "version").order_by("id"))
+    contract = meeting.roadmap.contract
+    return Facts(
+        meeting=meeting,
+        contract=contract,
+        territory=contract.territory,
+        event_date=meeting.held_on,
+        participants=[
+            {"name": user.get_full_name() or user.get_username(), "role": _role_labels(user)}
+            for user in meeting.participants.all()
+        ],
+        meeting_decisions=[decision_row(decision) for decision in decisions],
+        roadmap_versions=sorted({decision.version.number for decision in decisions}),
+    )
+
+
 def _signature_data_uri(letter: LetterTemplate) -> str:
     """The signature image inlined as a `data:` URL: the renderer never reads the media storage."""
     if not letter.signature_image:
@@ -248,6 +351,8 @@ def merge_values(facts: Facts, issued_on: date, letter: LetterTemplate) -> dict[
         }
     if decision is not None:
         values["numero_deliberation"] = decision.deliberation_number or ""
+    if facts.meeting is not None:
+        values |= {"territoire": facts.territory.name, "contrat": facts.contract.name}
     return values
 
 
@@ -275,6 +380,7 @@ def assemble(
         "rules": facts.rule_set,
         "decision": facts.decision,
         "session": facts.session,
+        "meeting": facts.meeting,
         "amount": facts.amount,
         "rate": facts.rate,
         "preview": preview,
@@ -285,6 +391,9 @@ def build(job, *, issued_at) -> dict:
     if job.kind in SESSION_KINDS:
         facts = session_facts(job.session_id)
         letter = letter_for(job.kind)
+    elif job.kind in MEETING_KINDS:
+        facts = meeting_facts(job.meeting_id)
+        letter = letter_for(job.kind, facts.contract.contract_type, facts.territory.pk)
     else:
         facts = dossier_facts(job.dossier_id, job.kind, event=job.event, payment_request_id=job.payment_request_id)
         letter = letter_for(job.kind, facts.contract.contract_type, facts.territory.pk)

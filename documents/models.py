@@ -32,6 +32,7 @@ class DocumentKind(models.TextChoices):
     REFUSAL_LETTER = "refusal_letter", _("Refusal letter")
     CONVENTION = "convention", _("Convention")
     PAYMENT_CERTIFICATE = "payment_certificate", _("Payment certificate")
+    MEETING_MINUTES = "meeting_minutes", _("Minutes of a follow-up meeting")
 
 
 # The number's prefix of each kind: `NOT-2026-000042`.
@@ -44,8 +45,11 @@ NUMBER_PREFIXES = {
     DocumentKind.REFUSAL_LETTER: "REF",
     DocumentKind.CONVENTION: "CONV",
     DocumentKind.PAYMENT_CERTIFICATE: "CERT",
+    DocumentKind.MEETING_MINUTES: "CRS",
 }
 SESSION_KINDS = frozenset({DocumentKind.SESSION_REPORT})
+# Documents of a contract's follow-up meeting (roadmaps.FollowUpMeeting), not of a dossier.
+MEETING_KINDS = frozenset({DocumentKind.MEETING_MINUTES})
 
 
 class _DocumentsStorage(LazyObject):
@@ -170,6 +174,10 @@ class IssuedDocument(models.Model):
     payment_request = models.ForeignKey(
         "payments.PaymentRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
     )
+    # The follow-up meeting minutes are of.
+    meeting = models.ForeignKey(
+        "roadmaps.FollowUpMeeting", on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
+    )
     number = models.CharField(_("number"), max_length=30)
     version = models.PositiveIntegerField(_("version"), default=1)
     template = models.ForeignKey(
@@ -195,7 +203,9 @@ class IssuedDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["number", "version"], name="one_document_version"),
             models.CheckConstraint(
-                condition=models.Q(dossier__isnull=False) | models.Q(session__isnull=False),
+                condition=models.Q(dossier__isnull=False)
+                | models.Q(session__isnull=False)
+                | models.Q(meeting__isnull=False),
                 name="document_has_subject",
             ),
         ]
@@ -254,6 +264,9 @@ class DocumentJob(models.Model):
     payment_request = models.ForeignKey(
         "payments.PaymentRequest", on_delete=models.PROTECT, null=True, blank=True, related_name="document_jobs"
     )
+    meeting = models.ForeignKey(
+        "roadmaps.FollowUpMeeting", on_delete=models.PROTECT, null=True, blank=True, related_name="document_jobs"
+    )
     batch = models.ForeignKey(DocumentBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="jobs")
     # A reissue renders a new version of this document (same number).
     reissue_of = models.ForeignKey(IssuedDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -283,7 +296,9 @@ class DocumentJob(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(dossier__isnull=False) | models.Q(session__isnull=False),
+                condition=models.Q(dossier__isnull=False)
+                | models.Q(session__isnull=False)
+                | models.Q(meeting__isnull=False),
                 name="document_job_has_subject",
             ),
         ]

@@ -24,9 +24,25 @@ def can_read_session_documents(user, session) -> bool:
     return Role.COMMITTEE_MEMBER in roles and session.members.filter(pk=user.pk).exists()
 
 
+def can_read_meeting_documents(user, meeting) -> bool:
+    """The minutes of a follow-up meeting: whoever sees the contract's roadmap (the territory's officers
+    and elected representatives, administrators)."""
+    from roadmaps.services import can_view_roadmap
+
+    return can_view_roadmap(user, meeting.roadmap)
+
+
+def can_issue_meeting_documents(user, meeting) -> bool:
+    from roadmaps.services import can_edit_roadmap
+
+    return can_edit_roadmap(user, meeting.roadmap)
+
+
 def can_read(user, document) -> bool:
     if not user.is_authenticated:
         return False
+    if document.meeting_id is not None:
+        return can_read_meeting_documents(user, document.meeting)
     if document.session_id is not None and document.dossier_id is None:
         return can_read_session_documents(user, document.session)
     return can_read_dossier_documents(user, document.dossier_id)
@@ -40,6 +56,8 @@ def can_issue(user, subject) -> bool:
     """`subject`: an IssuedDocument or a DocumentJob."""
     if not user.is_authenticated:
         return False
+    if subject.meeting_id is not None:
+        return can_issue_meeting_documents(user, subject.meeting)
     if subject.dossier_id is None:
         return can_manage_sessions(user)
     return can_issue_for_dossier(user, subject.dossier_id)

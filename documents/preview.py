@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from committees.models import AgendaItem, Body, CommitteeSession, ItemResult
 from documents.contexts import Facts, assemble
-from documents.models import NUMBER_PREFIXES, DocumentKind, LetterTemplate
+from documents.models import MEETING_KINDS, NUMBER_PREFIXES, DocumentKind, LetterTemplate
 from documents.rendering import render_pdf
 from documents.services import TEMPLATES, letters_language
 from dossiers.enums import LegalForm, TaxBasis
@@ -79,7 +79,41 @@ def demo_facts(kind: str) -> Facts:
         decision.opinions_summary = ["Direction de la santé : Favorable"]
         facts.items, facts.total_proposed = [decision], decision.report_amount
         facts.dossier = facts.organisation = None
+    if kind in MEETING_KINDS:
+        facts = demo_meeting_facts(contract, territory, today)
     return facts
+
+
+def demo_meeting_facts(contract, territory, today) -> Facts:
+    from roadmaps.models import FollowUpMeeting
+
+    meeting = FollowUpMeeting(
+        held_on=today,
+        partners="Département de la Gironde\nAgence régionale de santé",
+        agenda="1. Avancement des opérations\n2. Décisions sur la feuille de route",
+        minutes="Le comité fait le point sur les opérations du contrat.\n\nIl décide du report de l'opération n° 2.",
+    )
+    return Facts(
+        meeting=meeting,
+        contract=contract,
+        territory=territory,
+        event_date=today,
+        participants=[
+            {"name": "Julie Martin", "role": "Chargée de mission territoriale"},
+            {"name": "Paul Durand", "role": "Élu référent du territoire"},
+        ],
+        meeting_decisions=[
+            {
+                "kind": "Report",
+                "number": 2,
+                "title": "Maison de santé pluriprofessionnelle",
+                "changes": [{"label": "Année prévue", "before": str(today.year), "after": str(today.year + 1)}],
+                "decided_by": "Comité de suivi",
+                "version": 3,
+            }
+        ],
+        roadmap_versions=[3],
+    )
 
 
 def preview_pdf(letter: LetterTemplate) -> bytes:

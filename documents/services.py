@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 
 from documents import contexts
 from documents.models import (
+    MEETING_KINDS,
     NUMBER_PREFIXES,
     DocumentBatch,
     DocumentJob,
@@ -65,6 +66,7 @@ def document_request(
     dossier=None,
     session=None,
     payment_request=None,
+    meeting=None,
     actor=None,
     event=None,
     batch=None,
@@ -79,7 +81,7 @@ def document_request(
         if reissue_of is not None:
             original = IssuedDocument.objects.select_for_update().get(pk=reissue_of.pk)
             kind, dossier, session = original.kind, original.dossier, original.session
-            payment_request = original.payment_request
+            payment_request, meeting = original.payment_request, original.meeting
             number, version = original.number, _next_version(original.number)
         else:
             number, version = allocate_number(kind, timezone.localdate().year), 1
@@ -88,6 +90,7 @@ def document_request(
             dossier=dossier,
             session=session,
             payment_request=payment_request,
+            meeting=meeting,
             batch=batch,
             reissue_of=reissue_of,
             event=event,
@@ -197,7 +200,8 @@ def render_html(job: DocumentJob, *, issued_at=None) -> tuple[str, object]:
 
 def issue(job: DocumentJob) -> IssuedDocument:
     """One attempt: context, HTML, PDF, storage, record (in that order; nothing is recorded before the
-    file is whole in storage)."""
+    file is whole in storage). With the record of a meeting's minutes, its participants are told of it
+    (`roadmaps.minutes.minutes_notify_participants`: e-mailed after the commit)."""
     issued_at = timezone.now()
     html, letter = render_html(job, issued_at=issued_at)
     pdf = render_pdf(html)
@@ -213,6 +217,7 @@ def issue(job: DocumentJob) -> IssuedDocument:
                 dossier_id=job.dossier_id,
                 session_id=job.session_id,
                 payment_request_id=job.payment_request_id,
+                meeting_id=job.meeting_id,
                 number=job.number,
                 version=job.version,
                 template=letter,
@@ -225,6 +230,10 @@ def issue(job: DocumentJob) -> IssuedDocument:
             DocumentJob.objects.filter(pk=job.pk).update(
                 status=JobStatus.DONE, document=document, finished_at=timezone.now(), error="", attempts=job.attempts
             )
+            if job.kind in MEETING_KINDS:
+                from roadmaps.minutes import minutes_notify_participants
+
+                minutes_notify_participants(document)
     except BaseException:
         if stored is not None:
             storage.delete(stored)

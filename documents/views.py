@@ -19,7 +19,7 @@ from dossiers.http import safe_next
 
 @login_required
 def document_download(request, pk):
-    document = get_object_or_404(IssuedDocument.objects.select_related("session"), pk=pk)
+    document = get_object_or_404(IssuedDocument.objects.select_related("session", "meeting__roadmap__contract"), pk=pk)
     if not permissions.can_read(request.user, document):
         raise Http404
     response = FileResponse(
@@ -38,6 +38,8 @@ def _back(request, default: str):
 
 
 def _subject_url(subject) -> str:
+    if subject.meeting_id is not None:
+        return "/"  # the meeting's page sends its address as `next`
     if subject.dossier_id is not None:
         return reverse("dossier_detail", args=[subject.dossier_id])
     return reverse("sessions:session_page", args=[subject.session_id])

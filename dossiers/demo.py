@@ -61,6 +61,7 @@ from dossiers.services import (
     references_allocate,
     role_group,
     territory_assign_officer,
+    territory_assign_representative,
     territory_create,
 )
 from workflows.enums import COMMITTED_STATES, AuditKind, DossierState, Role
@@ -152,6 +153,7 @@ def seed_logins() -> list[DemoLogin]:
         (Role.COMMITTEE_MEMBER, "elu", "Claude", "Élu", "Commission permanente"),
         (Role.FINANCE, "finances", "Morgan", "Finances", "Région"),
         (Role.ADVISER, "avis", "Yannick", "Avis", DEMO_ADVISER_SERVICE[1]),
+        (Role.REPRESENTATIVE, "representant", "Maïa", "Représentante", officer_territory.name),
         (Role.ADMINISTRATOR, "admin", "Alix", "Administrateur", "Région"),
     ]
     services = seed_opinion_services()
@@ -169,6 +171,8 @@ def seed_logins() -> list[DemoLogin]:
             membership_add(organisation=sponsor_org, user=user)
         if role == Role.OFFICER:
             territory_assign_officer(territory=officer_territory, user=user)
+        if role == Role.REPRESENTATIVE:
+            territory_assign_representative(territory=officer_territory, user=user)
         if role == Role.ADVISER:
             opinion_service_add_member(service=services[DEMO_ADVISER_SERVICE[0]], user=user)
         logins.append(DemoLogin(role, username, password, f"{first} {last}", scope))

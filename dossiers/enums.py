@@ -77,3 +77,8 @@ class SelfFinancingExemption(models.TextChoices):
     LISTED_MONUMENT = "listed_monument", _("Listed or registered historic monument")
     DISASTER = "disaster", _("Repair of damage caused by a natural disaster")
     PREFECT_WAIVER = "prefect_waiver", _("Waiver granted by the prefect")
+
+
+class DossierKind(models.TextChoices):
+    PROJECT = "project", _("Project")
+    ENGINEERING = "engineering", _("Territorial engineering post")

@@ -6,7 +6,9 @@
   territory, then a plain `territory_id IN (...)` filter: no per-dossier permission rows);
 - the committee secretary and members see the dossiers from review to decision onwards;
 - finance officers see the dossiers that hold a commitment;
-- consulted services see the dossiers on which their opinion was asked.
+- consulted services see the dossiers on which their opinion was asked;
+- a territory's elected representatives read the dossiers of the territories they follow (guardian
+  permission `follow_territory`), and act on none.
 """
 
 from django.db.models import Q, QuerySet
@@ -17,6 +19,7 @@ from workflows.permissions import (
     is_administrator,
     officer_territory_ids,
     organisation_ids,
+    representative_territory_ids,
     service_ids,
     user_roles,
 )
@@ -33,6 +36,8 @@ def _dossier_scope(user, roles: frozenset[Role] | None = None) -> Q | None:
         scope |= Q(organisation_id__in=organisation_ids(user))
     if Role.OFFICER in roles:
         scope |= Q(territory_id__in=officer_territory_ids(user))
+    if Role.REPRESENTATIVE in roles:
+        scope |= Q(territory_id__in=representative_territory_ids(user))
     if roles & {Role.COMMITTEE_SECRETARY, Role.COMMITTEE_MEMBER}:
         scope |= Q(state__in=COMMITTEE_STATES)
     if Role.FINANCE in roles:
@@ -65,7 +70,11 @@ def territory_list_for_user(user) -> QuerySet[Territory]:
     roles = user_roles(user)
     if roles & {Role.ADMINISTRATOR, Role.COMMITTEE_SECRETARY, Role.COMMITTEE_MEMBER, Role.FINANCE}:
         return Territory.objects.select_related("department")
-    scope = Q(pk__in=officer_territory_ids(user)) | Q(dossiers__organisation_id__in=organisation_ids(user))
+    scope = (
+        Q(pk__in=officer_territory_ids(user))
+        | Q(pk__in=representative_territory_ids(user))
+        | Q(dossiers__organisation_id__in=organisation_ids(user))
+    )
     return Territory.objects.filter(scope).distinct().select_related("department")
 
 

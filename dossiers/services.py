@@ -139,6 +139,26 @@ def territory_unassign_officer(*, territory: Territory, user) -> None:
     user.groups.remove(territory.officers_group)
 
 
+def representatives_group(territory: Territory) -> Group:
+    """The group of the territory's elected representatives, holding `follow_territory` on it (created
+    with the first representative)."""
+    group, created = Group.objects.get_or_create(name=f"territory-representatives:{territory.code}")
+    if created:
+        assign_perm("dossiers.follow_territory", group, territory)
+    return group
+
+
+def territory_assign_representative(*, territory: Territory, user) -> None:
+    """The elected representative follows the territory's contract from now on: they read its dossiers,
+    see and edit its roadmap and prepare its follow-up meetings; they fire no transition."""
+    with transaction.atomic():
+        user.groups.add(representatives_group(territory), role_group(Role.REPRESENTATIVE))
+
+
+def territory_unassign_representative(*, territory: Territory, user) -> None:
+    user.groups.remove(representatives_group(territory))
+
+
 # Rules ---------------------------------------------------------------------------------------------
 
 RULE_FIELDS = (

@@ -32,6 +32,7 @@ NOTICES = {
     "extension_granted": _("the extension was granted: the %(deadline)s deadline is now %(deadline_on)s."),
     "extension_refused": _("the extension was refused: the %(deadline)s deadline stays %(deadline_on)s."),
     "deadline_reminder": _("the %(deadline)s deadline is %(deadline_on)s, in %(days)s days."),
+    "meeting_minutes_issued": _("the minutes of the follow-up meeting of %(held_on)s were issued: %(number)s."),
 }
 
 

@@ -1,6 +1,7 @@
 """Every queryset of messages, attachments and notifications a user can reach, built on the dossier
 scope of `dossiers.selectors`: nothing is visible on a dossier the user cannot see, and internal notes
-only on the dossiers the user sees as the Region's staff (never as a sponsor)."""
+only on the dossiers the user sees as the Region's staff (never as a sponsor, nor as a territory's
+elected representative: those are the Region's staff's notes)."""
 
 from django.db.models import Q, QuerySet
 
@@ -8,6 +9,10 @@ from dossiers.models import Dossier
 from dossiers.selectors import dossier_list_for_user
 from messaging.enums import NotificationKind
 from messaging.models import Message, MessageAttachment, Notification
+from workflows.enums import Role
+
+# The roles through which a dossier's internal notes are read.
+INTERNAL_NOTE_ROLES = frozenset(Role) - {Role.SPONSOR, Role.REPRESENTATIVE}
 
 
 def _dossier_pk(dossier: Dossier | int) -> int:
@@ -16,7 +21,7 @@ def _dossier_pk(dossier: Dossier | int) -> int:
 
 def _visible_message_filter(user, dossier_pk: int) -> Q:
     visible = dossier_list_for_user(user).filter(pk=dossier_pk).values("pk")
-    as_staff = dossier_list_for_user(user, staff_only=True).filter(pk=dossier_pk).values("pk")
+    as_staff = dossier_list_for_user(user, roles=INTERNAL_NOTE_ROLES).filter(pk=dossier_pk).values("pk")
     return Q(dossier_id=dossier_pk, dossier__in=visible) & (Q(is_internal=False) | Q(dossier__in=as_staff))
 
 
@@ -42,7 +47,7 @@ def notification_list_for_user(user) -> QuerySet[Notification]:
     if not user.is_authenticated:
         return Notification.objects.none()
     visible = dossier_list_for_user(user).values("pk")
-    as_staff = dossier_list_for_user(user, staff_only=True).values("pk")
+    as_staff = dossier_list_for_user(user, roles=INTERNAL_NOTE_ROLES).values("pk")
     return (
         Notification.objects.filter(recipient=user, dossier__in=visible)
         .filter(~Q(kind=NotificationKind.INTERNAL_NOTE) | Q(dossier__in=as_staff))

@@ -18,7 +18,7 @@ from dossiers.money import ZERO
 from roadmaps.enums import DecisionKind, OperationStatus, Priority
 from roadmaps.models import FollowUpMeeting, MeetingDecision, Roadmap, RoadmapOperation, RoadmapVersion
 from workflows.enums import COMMITTED_STATES, DossierState
-from workflows.permissions import is_administrator, officer_territory_ids
+from workflows.permissions import is_administrator, officer_territory_ids, representative_territory_ids
 
 # What a roadmap version keeps of each operation.
 SNAPSHOT_FIELDS = (
@@ -34,9 +34,25 @@ SNAPSHOT_FIELDS = (
 )
 
 
+def roadmap_territory_ids(user) -> frozenset[int]:
+    """The territories whose roadmaps and follow-up meetings the user sees and edits: those they
+    instruct as an officer and those they follow as an elected representative."""
+    return officer_territory_ids(user) | representative_territory_ids(user)
+
+
 def can_edit_roadmap(user, roadmap: Roadmap) -> bool:
-    """The territory's officers and the administrators."""
-    return is_administrator(user) or roadmap.contract.territory_id in officer_territory_ids(user)
+    """The territory's officers and elected representatives, and the administrators: they see the
+    roadmap, edit it and prepare its meetings. Nobody else sees anything of it."""
+    return is_administrator(user) or roadmap.contract.territory_id in roadmap_territory_ids(user)
+
+
+can_view_roadmap = can_edit_roadmap
+
+
+def follows_roadmaps(user) -> bool:
+    """Whether the roadmaps' and meetings' pages are for the user at all: the administrators, and the
+    officers and elected representatives of at least one territory."""
+    return is_administrator(user) or bool(roadmap_territory_ids(user))
 
 
 def roadmap_for_contract(contract: Contract) -> Roadmap:
@@ -71,7 +87,9 @@ def _write_version(roadmap: Roadmap, actor, changes: list[dict], *, meeting=None
 def _locked(roadmap: Roadmap, actor) -> Roadmap:
     locked = Roadmap.objects.select_for_update().select_related("contract").get(pk=roadmap.pk)
     if not can_edit_roadmap(actor, locked):
-        raise PermissionDenied(_("Only the territory's officers edit its contract's roadmap."))
+        raise PermissionDenied(
+            _("Only the territory's officers and elected representatives edit its contract's roadmap.")
+        )
     return locked
 
 
@@ -150,14 +168,99 @@ def operation_link_dossier(*, operation: RoadmapOperation, dossier: Dossier, act
     return locked
 
 
+# What an edit outside a meeting may change; the status only between these two, before any dossier.
+EDITABLE_FIELDS = (
+    "title",
+    "sponsor",
+    "sponsor_name",
+    "theme",
+    "axis",
+    "priority",
+    "estimated_cost",
+    "expected_support",
+    "expected_year",
+    "status",
+)
+STATUSES_BEFORE_A_DOSSIER = frozenset({OperationStatus.IDENTIFIED, OperationStatus.UNDER_CONSTRUCTION})
+
+
+def _fact(name: str, value):
+    """A field's value as a version records it."""
+    if name == "sponsor":
+        return value.name if value is not None else ""
+    if name == "theme":
+        return value.label
+    if isinstance(value, Decimal):
+        return str(value.quantize(Decimal("0.01")))
+    return value
+
+
+def operation_update(*, operation: RoadmapOperation, actor, **fields) -> RoadmapOperation:
+    """Edits an operation outside a meeting (title, sponsor, theme, axis, priority, expected figures)
+    and writes a new version with each changed field before and after. The status moves only between
+    identified and under construction, and only while no dossier realises the operation: from then on
+    the dossier's lifecycle sets it. Refused when nothing changes."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        roadmap = _locked(operation.roadmap, actor)
+        locked = (
+            RoadmapOperation.objects.select_for_update(of=("self",))
+            .select_related("sponsor", "theme")
+            .get(pk=operation.pk, roadmap=roadmap)
+        )
+        if "title" in fields:
+            fields["title"] = fields["title"].strip()
+            if not fields["title"]:
+                raise ValidationError(_("An operation needs a title."), code="title_required")
+        if "sponsor" in fields and fields["sponsor"] is not None:
+            fields["sponsor_name"] = ""
+        status = fields.get("status", locked.status)
+        if status != locked.status and (locked.dossier_id is not None or status not in STATUSES_BEFORE_A_DOSSIER):
+            raise ValidationError(
+                _(
+                    "The status changes by hand only between identified and under construction, before a "
+                    "dossier realises the operation."
+                ),
+                code="status_locked",
+            )
+        if fields.get("priority", locked.priority) not in Priority.values:
+            raise ValidationError(_("Unknown priority."), code="invalid_priority")
+        _check_amounts(
+            fields.get("estimated_cost", locked.estimated_cost), fields.get("expected_support", locked.expected_support)
+        )
+        before, after = {}, {}
+        for name, value in fields.items():
+            old = getattr(locked, name)
+            if old != value:
+                before[name], after[name] = _fact(name, old), _fact(name, value)
+                setattr(locked, name, value)
+        if not after:
+            raise ValidationError(_("Nothing was changed."), code="unchanged")
+        locked.updated_at = timezone.now()
+        locked.save()
+        _write_version(
+            roadmap,
+            actor,
+            [{"kind": "edit", "number": locked.number, "title": locked.title, "before": before, "after": after}],
+        )
+    return locked
+
+
 # Follow-up meetings --------------------------------------------------------------------------------
 
 
 def meeting_create(
     *, roadmap: Roadmap, actor, held_on: date, participants=(), partners: str = "", agenda: str = ""
 ) -> FollowUpMeeting:
+    """Prepares a meeting of the roadmap's contract; its participants are officers or elected
+    representatives of the contract's territory."""
+    from roadmaps.meetings import check_participants
+
     with transaction.atomic():
         locked = _locked(roadmap, actor)
+        participants = check_participants(locked.contract.territory, participants)
         meeting = FollowUpMeeting.objects.create(
             roadmap=locked, held_on=held_on, partners=partners, agenda=agenda, created_by=actor
         )

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXPECTED_LOGINS = 7  # one per role of workflows.enums.Role
+EXPECTED_LOGINS = 8  # one per role of workflows.enums.Role
 LOGIN_LINE = re.compile(r"^\s+.+?\s{2,}(\S+)\s+(\S+-demo)\s+(.+)$")
 
 

@@ -60,6 +60,12 @@ def officer(territory):
 
 
 @pytest.fixture
+def representative(territory):
+    """An elected representative of `territory`: reads its dossiers, sees and edits its roadmap."""
+    return factories.make_user(Role.REPRESENTATIVE, territory=territory)
+
+
+@pytest.fixture
 def secretary(db):
     return factories.make_user(Role.COMMITTEE_SECRETARY)
 

@@ -21,6 +21,7 @@ from dossiers.services import (
     references_allocate,
     role_group,
     territory_assign_officer,
+    territory_assign_representative,
     territory_create,
 )
 from workflows.enums import DossierState, Role
@@ -139,6 +140,8 @@ def make_user(role: Role, *, territory=None, organisation=None, **kwargs):
     user.groups.add(role_group(role))
     if role == Role.OFFICER and territory is not None:
         territory_assign_officer(territory=territory, user=user)
+    if role == Role.REPRESENTATIVE and territory is not None:
+        territory_assign_representative(territory=territory, user=user)
     if role == Role.SPONSOR and organisation is not None:
         membership_add(organisation=organisation, user=user)
     if role == Role.ADMINISTRATOR:

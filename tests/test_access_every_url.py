@@ -3,6 +3,8 @@ shows (its pages, tasks, files, messages) and nothing changes. The URL list is r
 so a new page is covered (or makes this test fail until it says how to fill its parameters)."""
 
 import re
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
@@ -12,10 +14,12 @@ from viewflow.workflow.status import STATUS
 from committees.models import AgendaItem, Attendance, CommitteeSession, MemberInterest, Scenario, Vote
 from documents.models import DocumentBatch, DocumentJob, DocumentKind, IssuedDocument, JobStatus
 from documents.services import document_request, job_run
+from engineering.models import ActivityReport, EngineeringPost
 from messaging.models import Message, MessageAttachment, Notification
 from messaging.services import message_post
 from payments.models import BankAccount, ExtensionRequest, PaymentOrder, PaymentRequest, SignedConvention
 from portal.models import MembershipRequest
+from roadmaps.models import FollowUpMeeting, MeetingDecision, RoadmapOperation, RoadmapVersion
 from tests.factories import OrganisationFactory, make_dossier, make_session, make_territory, make_user
 from workflows.enums import DossierState, Role
 from workflows.flows import DossierFlow
@@ -27,6 +31,7 @@ pytestmark = pytest.mark.django_db
 # Pages that are public or only about the visitor themself: they hold nothing of anyone's dossier.
 OWN_PAGES = {"i18n/setlang/", "connexion/", "deconnexion/", "inscription/", "orientation/", "orientation/communes/"}
 SECRET = "Budget confidentiel du projet de Pierrefeu"
+ROADMAP_SECRET = "Opération confidentielle de la feuille de route"
 
 
 @pytest.fixture
@@ -56,7 +61,13 @@ def world(django_capture_on_commit_callbacks):
     batch = DocumentBatch.objects.create(session=session, label="Lettres")
     item = make_dossier(DossierState.SCHEDULED, session=session).agenda_items.get()
     granted, payment, account, convention, order = _payments_world(dossier, sponsor, officer)
+    operation, meeting = _roadmap_world(dossier, officer)
+    post, report = _engineering_world(dossier, sponsor)
     return {
+        "operation": operation,
+        "meeting": meeting,
+        "post": post,
+        "report": report,
         "granted": granted,
         "payment": payment,
         "account": account,
@@ -110,6 +121,73 @@ def _payments_world(dossier, sponsor, officer):
     return granted, payment, account, convention, order
 
 
+def _roadmap_world(dossier, officer):
+    """The contract's roadmap with an operation realised by the dossier, a follow-up meeting whose
+    decision made a new version, and its issued minutes."""
+    from roadmaps.services import (
+        Decision,
+        NewOperation,
+        meeting_create,
+        meeting_record_decisions,
+        operation_add,
+        operation_link_dossier,
+        roadmap_for_contract,
+    )
+
+    roadmap = roadmap_for_contract(dossier.contract)
+    new = NewOperation(
+        title=ROADMAP_SECRET,
+        theme=dossier.theme,
+        estimated_cost=Decimal("900000"),
+        expected_support=Decimal("200000"),
+        expected_year=2027,
+    )
+    operation = operation_add(roadmap=roadmap, actor=officer, operation=new)
+    operation_link_dossier(operation=operation, dossier=dossier, actor=officer)
+    planned = operation_add(roadmap=roadmap, actor=officer, operation=new)
+    meeting = meeting_create(roadmap=roadmap, actor=officer, held_on=date(2026, 11, 20), participants=[officer])
+    meeting_record_decisions(
+        meeting=meeting,
+        actor=officer,
+        decisions=[
+            Decision(kind="postpone", decided_by="Le comité", operation=planned, details={"expected_year": 2028})
+        ],
+    )
+    meeting.minutes = SECRET
+    meeting.save(update_fields=["minutes"])
+    job_run(document_request(kind=DocumentKind.MEETING_MINUTES, meeting=meeting, enqueue=False).pk)
+    return operation, meeting
+
+
+def _engineering_world(dossier, sponsor):
+    """An engineering post of the same sponsor and contract, notified, with an activity report."""
+    from engineering.models import ActivityReport, EngineeringPost
+
+    engineering = make_dossier(DossierState.NOTIFIED, contract=dossier.contract, organisation=dossier.organisation)
+    post = EngineeringPost.objects.create(
+        dossier=engineering,
+        post_title=ROADMAP_SECRET,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        months=12,
+        annual_cost=Decimal("60000"),
+        regional_rate=Decimal("0.5"),
+        regional_amount=Decimal("30000"),
+    )
+    report = ActivityReport.objects.create(
+        post=post,
+        year=2026,
+        file=ContentFile(b"%PDF-1.4 secret", name="rapport.pdf"),
+        original_name="rapport.pdf",
+        content_type="application/pdf",
+        extension="pdf",
+        size=15,
+        sha256="3" * 64,
+        submitted_by=sponsor,
+    )
+    return post, report
+
+
 def fill(route: str, world) -> str:
     """The route with each parameter replaced by the world's object it designates."""
     dossier = world["dossier"]
@@ -123,8 +201,18 @@ def fill(route: str, world) -> str:
         "file_pk": world["payment"].files.first().pk,
         "decision": "accept",
         "name": "withdraw",
+        "contract_pk": dossier.contract_id,
+        "number": 1,
     }
-    if route.startswith("documents/demandes/"):
+    if route.startswith(("region/follow-up-meetings/", "comites-de-suivi/")):
+        values["pk"] = world["meeting"].pk
+    elif route.startswith("region/roadmaps/operations/"):
+        values["pk"] = world["operation"].pk
+    elif route.startswith("porteur/ingenierie/"):
+        values["pk"] = world["post"].dossier_id
+    elif route.startswith("ingenierie/rapports/"):
+        values["pk"] = world["report"].pk
+    elif route.startswith("documents/demandes/"):
         values["pk"] = world["failed_job"].pk
     elif route.startswith("documents/"):
         values["pk"] = world["letter"].pk
@@ -201,6 +289,13 @@ def snapshot(world):
         list(SignedConvention.objects.values_list("pk", "status")),
         list(PaymentOrder.objects.values_list("pk", "paid_on")),
         ExtensionRequest.objects.count(),
+        list(RoadmapOperation.objects.values_list("pk", "title", "expected_year", "status", "dossier_id")),
+        RoadmapVersion.objects.count(),
+        list(FollowUpMeeting.objects.values_list("pk", "held_on", "agenda", "minutes")),
+        list(FollowUpMeeting.participants.through.objects.values_list("pk", flat=True)),
+        MeetingDecision.objects.count(),
+        list(EngineeringPost.objects.values_list("pk", "post_title", "annual_cost", "regional_amount")),
+        ActivityReport.objects.count(),
     )
 
 
@@ -210,15 +305,20 @@ def test_the_route_list_covers_the_dossier_pages_tasks_files_and_messages(world)
         assert expected in routes
     assert any("execute" in route for route in routes)
     assert any("pieces-jointes" in route for route in routes)
+    assert world["meeting"].documents.count() == 1
+    assert world["report"].file
 
 
 def test_an_officer_of_another_territory_gets_nothing_of_the_dossier_from_any_url(world, client):
     stranger = make_user(Role.OFFICER, territory=make_territory("Territoire B"))
-    # A sponsor of another organisation too: same rule for them.
+    # A sponsor of another organisation and an elected representative of another territory too.
     other_sponsor = make_user(Role.SPONSOR, organisation=OrganisationFactory())
+    other_representative = make_user(
+        Role.REPRESENTATIVE, territory=stranger.groups.get(name__startswith="territory:").territory
+    )
     dossier = world["dossier"]
     before = snapshot(world)
-    for user in (stranger, other_sponsor):
+    for user in (stranger, other_sponsor, other_representative):
         client.force_login(user)
         for route in application_routes():
             url = fill(route, world)
@@ -230,6 +330,7 @@ def test_an_officer_of_another_territory_gets_nothing_of_the_dossier_from_any_ur
                     assert dossier.reference not in text, (user, method, url)
                     assert world["granted"].reference not in text, (user, method, url)
                     assert SECRET not in text, (user, method, url)
+                    assert ROADMAP_SECRET not in text, (user, method, url)
                     assert b"%PDF-1.4 secret" not in body, (user, method, url)
                     assert not body.startswith(b"%PDF"), (user, method, url)
                 assert snapshot(world) == before, (user, method, url)

@@ -245,6 +245,7 @@ ROLE_LABELS = {
     Role.COMMITTEE_MEMBER: "Élu de la Commission permanente",
     Role.FINANCE: "Service des finances",
     Role.ADVISER: "Service consulté (avis)",
+    Role.REPRESENTATIVE: "Élu du territoire",
     Role.ADMINISTRATOR: "Administrateur",
 }
 

@@ -527,7 +527,9 @@ def _template_msgids() -> set[str]:
             continue
         source = path.read_text(encoding="utf-8")
         # A literal % is doubled in the catalogue (as makemessages writes it); Django undoes it at render.
-        msgids |= {m[1].replace("%", "%%") for m in re.findall(r"{%\s*(?:translate|trans)\s+(['\"])(.*?)\1", source)}
+        # With a context, the catalogue's key is "context\x04msgid" (as pgettext looks it up).
+        found = re.findall(r"{%\s*(?:translate|trans)\s+(['\"])(.*?)\1(?:\s+context\s+(['\"])(.*?)\3)?", source)
+        msgids |= {(f"{m[3]}\x04" if m[3] else "") + m[1].replace("%", "%%") for m in found}
         blocks = re.findall(r"{%\s*blocktrans(?:late)?\b([^%]*)%}(.*?){%\s*endblocktrans(?:late)?\s*%}", source, re.S)
         for options, body in blocks:
             singular = re.split(r"{%\s*plural\s*%}", body)[0]  # a plural block's msgid is its singular

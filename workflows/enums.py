@@ -58,6 +58,7 @@ class Role(models.TextChoices):
     COMMITTEE_MEMBER = "committee_member", _("Committee member")
     FINANCE = "finance", _("Finance officer")
     ADVISER = "adviser", _("Consulted service (opinions)")
+    REPRESENTATIVE = "territory_representative", _("Territory's elected representative")
     ADMINISTRATOR = "administrator", _("Administrator")
 
 

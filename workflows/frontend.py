@@ -39,6 +39,8 @@ from dossiers.views import available_actions
 from payments.bank_views import BankDetailsViewset
 from payments.order_views import PaymentOrderViewset
 from payments.staff_views import PaymentRequestViewset
+from roadmaps.meeting_views import MeetingViewset
+from roadmaps.views import RoadmapViewset
 from workflows import bulk, instruction
 from workflows.enums import DossierState, Role
 from workflows.flows import DossierFlow, task_due_on, task_is_overdue
@@ -503,5 +505,7 @@ site = Site(
         PaymentRequestViewset(),
         BankDetailsViewset(),
         PaymentOrderViewset(),
+        RoadmapViewset(),
+        MeetingViewset(),
     ],
 )

@@ -48,6 +48,26 @@ def officer_territory_ids(user) -> frozenset[int]:
     return user._territory_ids_cache
 
 
+def representative_territory_ids(user) -> frozenset[int]:
+    """Territories whose contract the user follows as an elected representative: the object permission
+    `follow_territory`, held by the territory's representatives' group (see
+    `dossiers.services.territory_assign_representative`)."""
+    if Role.REPRESENTATIVE not in user_roles(user):
+        return frozenset()
+    if not hasattr(user, "_represented_ids_cache"):
+        from dossiers.models import Territory
+
+        territories = get_objects_for_user(
+            user,
+            "dossiers.follow_territory",
+            klass=Territory,
+            with_superuser=False,
+            accept_global_perms=False,
+        )
+        user._represented_ids_cache = frozenset(territories.values_list("id", flat=True))
+    return user._represented_ids_cache
+
+
 def organisation_ids(user) -> frozenset[int]:
     if Role.SPONSOR not in user_roles(user):
         return frozenset()

@@ -6,7 +6,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.enums import PUBLIC_FUNDER_KINDS, FunderKind, FundingStatus, SelfFinancingExemption, TaxBasis
+from dossiers.enums import (
+    PUBLIC_FUNDER_KINDS,
+    DossierKind,
+    FunderKind,
+    FundingStatus,
+    SelfFinancingExemption,
+    TaxBasis,
+)
 from workflows.fsm import DossierLifecycle
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -30,6 +37,10 @@ class Dossier(DossierLifecycle):
     """
 
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    # An engineering dossier funds a post (`engineering.EngineeringPost`); it follows the same lifecycle.
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=DossierKind.choices, default=DossierKind.PROJECT, editable=False
+    )
     organisation = models.ForeignKey(
         "dossiers.Organisation", on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("sponsor")
     )
@@ -115,6 +126,7 @@ class Dossier(DossierLifecycle):
             # The envelopes' sums: committed per envelope (under the approval's lock), planned per contract.
             models.Index(fields=["envelope", "state"], name="dossier_envelope_state"),
             models.Index(fields=["contract", "state"], name="dossier_contract_state"),
+            models.Index(fields=["contract", "kind"], name="dossier_contract_kind"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -35,7 +35,10 @@ class Territory(models.Model):
         ordering = ["name"]
         verbose_name = _("territory")
         verbose_name_plural = _("territories")
-        permissions = [("instruct_territory", _("Can instruct the dossiers of the territory"))]
+        permissions = [
+            ("instruct_territory", _("Can instruct the dossiers of the territory")),
+            ("follow_territory", _("Follows the territory's contract as one of its elected representatives")),
+        ]
 
     def __str__(self):
         return self.name

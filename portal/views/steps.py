@@ -10,7 +10,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from dossiers.enums import PUBLIC_LAW_FORMS, FunderKind, SelfFinancingExemption
+from dossiers.enums import PUBLIC_LAW_FORMS, DossierKind, FunderKind, SelfFinancingExemption
 from dossiers.http import client_ip
 from dossiers.models import Dossier, RuleSet
 from dossiers.money import format_eur, format_rate
@@ -69,6 +69,9 @@ def dossier_step(request, pk, step):
             _("This dossier is “%(state)s”: it can no longer be edited.") % {"state": dossier.get_state_display()},
         )
         return redirect("portal:dossier_detail", pk=dossier.pk)
+    if dossier.kind == DossierKind.ENGINEERING and step in (Step.DATES, Step.FINANCING):
+        messages.info(request, _("An engineering post's period and financing plan follow the post: change them here."))
+        return redirect("engineering:post_edit", pk=dossier.pk)
     handler = {
         Step.PROJECT: _step_project,
         Step.PLACE: _step_place,

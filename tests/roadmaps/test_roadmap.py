@@ -179,3 +179,18 @@ def test_expected_support_above_the_cost_is_refused(roadmap, officer):
     with pytest.raises(ValidationError) as refusal:
         services.operation_add(roadmap=roadmap, actor=officer, operation=new_operation(cost="1000", support="2000"))
     assert refusal.value.code == "invalid_amounts"
+
+
+def test_a_meeting_takes_only_the_territorys_officers_and_representatives(roadmap, officer, other_territory):
+    representative = make_user(Role.REPRESENTATIVE, territory=roadmap.contract.territory)
+    outsider = make_user(Role.OFFICER, territory=other_territory)
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_create(
+            roadmap=roadmap, actor=officer, held_on=date(2026, 11, 20), participants=[officer, outsider]
+        )
+    assert refused.value.code == "participant_outside"
+    assert not roadmap.meetings.exists()
+    meeting = services.meeting_create(
+        roadmap=roadmap, actor=representative, held_on=date(2026, 11, 20), participants=[officer, representative]
+    )
+    assert set(meeting.participants.all()) == {officer, representative}

@@ -51,6 +51,8 @@ def instruction_urls(world):
         "pk": world["dossier"].pk,
         "batch_pk": world["dossier"].pk,  # the sessions' document batches: none exists, each must 404
         "item_pk": world["dossier"].pk,  # the sessions' agenda items: none exists, each must 404
+        "contract_pk": world["dossier"].contract_id,  # the contract's roadmap and follow-up meetings
+        "number": 1,  # a version of the roadmap: none exists, each must 404
     }
     urls = set()
 

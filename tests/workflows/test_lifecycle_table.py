@@ -63,6 +63,8 @@ def test_every_state_transition_and_role(name, role):
         Role.COMMITTEE_MEMBER: make_user(Role.COMMITTEE_MEMBER),
         Role.FINANCE: make_user(Role.FINANCE),
         Role.ADVISER: make_user(Role.ADVISER),
+        # The territory's elected representative reads its dossiers and fires nothing.
+        Role.REPRESENTATIVE: make_user(Role.REPRESENTATIVE, territory=contract.territory),
         Role.ADMINISTRATOR: make_user(Role.ADMINISTRATOR),
     }
     payload = PAYLOADS.get(name) or DATABASE_PAYLOADS.get(name, dict)()

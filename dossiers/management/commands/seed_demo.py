@@ -5,13 +5,16 @@ from django.core.management.base import BaseCommand, CommandError
 
 from documents.demo import seed_demo_letters
 from dossiers.demo import seed_dossiers, seed_instructions, seed_logins, seed_territories, seed_territory_officers
+from engineering.demo import seed_demo_engineering
 from payments.demo import seed_demo_payments
+from roadmaps.demo import seed_demo_roadmaps
 
 
 class Command(BaseCommand):
     help = (
         "Loads the demonstration data (51 territories and their contracts, one login per role, sponsors and "
-        "dossiers in every state, the Commission permanente's sessions and agendas, bank details and payments) and "
+        "dossiers in every state, the Commission permanente's sessions and agendas, bank details and payments, "
+        "engineering posts, roadmaps and a follow-up meeting) and "
         "prints the logins. Idempotent: only what is missing is added."
     )
 
@@ -51,10 +54,14 @@ class Command(BaseCommand):
         seed_territory_officers()
         instructions = seed_instructions(options["instructions"])
         payments = seed_demo_payments()
+        engineering = seed_demo_engineering()
+        roadmaps = seed_demo_roadmaps()
         letters = seed_demo_letters(limit=options["letters"]) if options["letters"] else 0
         self.stdout.write(
             f"Demo data: {created} territories created, {added} dossiers added, {instructions} instructions "
-            f"started, {payments} payment requests added, {letters} letters issued "
+            f"started, {payments} payment requests added, {engineering} engineering posts, "
+            f"{roadmaps} roadmaps written, "
+            f"{letters} letters issued "
             f"({time.monotonic() - started:.1f} s)."
         )
         self.stdout.write("")
