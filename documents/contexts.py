@@ -359,7 +359,11 @@ def merge_values(facts: Facts, issued_on: date, letter: LetterTemplate) -> dict[
 def assemble(
     *, kind: str, number: str, version: int, issued_at, letter: LetterTemplate, facts: Facts, preview: bool = False
 ) -> dict:
-    issued_on = issued_at.date() if isinstance(issued_at, datetime) else issued_at
+    # The date of issue in the Region's time zone: a letter issued at 00:30 in Bordeaux is dated that day.
+    if isinstance(issued_at, datetime):
+        issued_on = timezone.localdate(issued_at) if timezone.is_aware(issued_at) else issued_at.date()
+    else:
+        issued_on = issued_at
     values = merge_values(facts, issued_on, letter)
     return {
         "kind": kind,

@@ -118,6 +118,7 @@ class RoadmapDetailView(RoadmapAccessMixin, generic.TemplateView):
                 if operation.dossier_id is None and operation.status != OperationStatus.ABANDONED
             ],
             summary=roadmap_summary(roadmap),
+            meetings=list(roadmap.meetings.order_by("-held_on", "-pk")),
             versions_url=reverse("meetings:versions", args=[self.contract.pk]),
             meeting_create_url=reverse("meetings:create", args=[self.contract.pk]),
             **kwargs,

@@ -425,3 +425,13 @@ def test_the_extract_of_a_closed_session_states_attendance_votes_and_deport(cont
         "70 000,00",
     ):
         assert mention in " ".join(text.split()).replace("\u202f", " ").replace("\xa0", " "), mention
+
+
+def test_a_document_issued_after_midnight_in_bordeaux_is_dated_that_day(contract):
+    """23:30 UTC on 1 December is 00:30 on 2 December in Bordeaux: the letter says 2 December."""
+    from datetime import UTC, date, datetime
+
+    dossier = make_dossier(S.SUBMITTED, contract=contract)
+    job = document_request(kind=DocumentKind.ACKNOWLEDGEMENT, dossier=dossier, enqueue=False)
+    context = contexts.build(job, issued_at=datetime(2026, 12, 1, 23, 30, tzinfo=UTC))
+    assert context["issued_on"] == date(2026, 12, 2)

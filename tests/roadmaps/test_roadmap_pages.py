@@ -3,6 +3,7 @@ roadmap, its summary per axis and theme, its CSV, XLSX and PDF; anyone else gets
 
 import csv
 import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -411,3 +412,12 @@ def test_the_roadmaps_index_runs_the_same_queries_for_2_or_10_contracts(client, 
     with django_assert_num_queries(expected):
         page = client.get(url("index"))
     assert len(page.context["rows"]) == 10
+
+
+def test_the_roadmap_page_lists_the_contracts_follow_up_meetings(client, contract, roadmap, representative):
+    meeting = services.meeting_create(
+        roadmap=roadmap, actor=representative, held_on=date(2026, 11, 20), participants=[representative]
+    )
+    client.force_login(representative)
+    page = client.get(reverse("roadmaps:detail", args=[contract.pk])).content.decode()
+    assert reverse("meetings:detail", args=[meeting.pk]) in page
