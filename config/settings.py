@@ -59,6 +59,11 @@ INSTALLED_APPS = [
     "roadmaps",
     "engineering",
     "portal",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -233,6 +238,50 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# The REST API (api/): session authentication for the browser, personal API tokens for machines; every
+# list paginated; OpenAPI 3 schema by drf-spectacular.
+REST_FRAMEWORK = {
+    # The token comes first: its `WWW-Authenticate: Bearer` makes an unauthenticated request a 401 (DRF asks
+    # the first class; the session's has none, which would make it a 403).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.WriteUserThrottle",
+        "api.throttling.WriteIPThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_write_user": env.str("API_RATE_WRITE_USER", default="120/min"),
+        "api_write_ip": env.str("API_RATE_WRITE_IP", default="300/min"),
+        "api_auth_ip": env.str("API_RATE_AUTH_IP", default="30/min"),
+    },
+    # Proxies in front of the application whose X-Forwarded-For is trusted for the client's address.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Contrats de territoire — API",
+    "DESCRIPTION": "The API of the territorial contracts' dossiers: everything a person does in the browser, "
+    "with the same permissions.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"EpciKindEnum": "dossiers.enums.EpciType", "DossierKindEnum": "dossiers.enums.DossierKind"},
+}
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from workflows.frontend import site
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("api.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
@@ -19,5 +20,6 @@ urlpatterns += i18n_patterns(
     path("", include("payments.urls_accounts")),
     path("", include("engineering.urls")),
     path("", include("roadmaps.urls")),
+    path("", include("api.token_urls")),
     prefix_default_language=False,
 )

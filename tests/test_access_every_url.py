@@ -203,6 +203,8 @@ def fill(route: str, world) -> str:
         "name": "withdraw",
         "contract_pk": dossier.contract_id,
         "number": 1,
+        "format": "json",
+        "id": dossier.pk,
     }
     if route.startswith(("region/follow-up-meetings/", "comites-de-suivi/")):
         values["pk"] = world["meeting"].pk
@@ -220,7 +222,7 @@ def fill(route: str, world) -> str:
         values["pk"] = world["session"].pk
         values["batch_pk"] = world["batch"].pk
         values["item_pk"] = world["item"].pk
-    elif route.startswith("porteur/organisations/"):
+    elif route.startswith(("porteur/organisations/", "compte/jetons-api/organisations/")):
         values["pk"] = dossier.organisation_id
     elif route.startswith("porteur/demandes-adhesion/"):
         values["pk"] = world["request"].pk
@@ -245,6 +247,9 @@ def fill(route: str, world) -> str:
             raise AssertionError(f"say how to fill <{name}> of {route} in tests/test_access_every_url.py")
         return str(values[name])
 
+    # DRF's router writes regular expressions: `^dossiers/(?P<id>[0-9]+)\.(?P<format>[a-z0-9]+)/?$`.
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"<\1>", route).translate({ord("^"): None, ord("$"): None})
+    route = route.replace("\\.", ".").replace("/?", "/")
     return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", substitute, route)
 
 

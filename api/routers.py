@@ -1,0 +1,19 @@
+"""Every resource of `/api/v1/`, registered on one router."""
+
+from rest_framework.routers import DefaultRouter
+
+from api.views import dossiers, reference
+
+router = DefaultRouter()
+
+# Reference data (read-only, public to every authenticated user)
+router.register("departments", reference.DepartmentViewSet, basename="department")
+router.register("epcis", reference.EpciViewSet, basename="epci")
+router.register("communes", reference.CommuneViewSet, basename="commune")
+router.register("territories", reference.TerritoryViewSet, basename="territory")
+router.register("contracts", reference.ContractViewSet, basename="contract")
+router.register("envelopes", reference.EnvelopeViewSet, basename="envelope")
+router.register("themes", reference.ThemeViewSet, basename="theme")
+
+# Dossiers and their transitions
+router.register("dossiers", dossiers.DossierViewSet, basename="dossier")

@@ -1,0 +1,1 @@
+"""The serializers of `/api/v1/`, one module per family of resources."""

@@ -1,0 +1,1 @@
+"""The views of `/api/v1/`, one module per family of resources (registered in `api.routers`)."""
