@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from api.views import dossiers, reference
+from api.views import dossiers, records, reference
 
 router = DefaultRouter()
 
@@ -17,3 +17,9 @@ router.register("themes", reference.ThemeViewSet, basename="theme")
 
 # Dossiers and their transitions
 router.register("dossiers", dossiers.DossierViewSet, basename="dossier")
+
+# Records: the dossiers' audit trail and the published rules
+router.register("audit-events", records.AuditEventViewSet, basename="audit-event")
+router.register("rule-sets", records.RuleSetViewSet, basename="rule-set")
+router.register("documents", records.DocumentViewSet, basename="document")
+router.register(r"dossiers/(?P<dossier_pk>[0-9]+)/messages", records.MessageViewSet, basename="dossier-message")

@@ -280,7 +280,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"EpciKindEnum": "dossiers.enums.EpciType", "DossierKindEnum": "dossiers.enums.DossierKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "EpciKindEnum": "dossiers.enums.EpciType",
+        "DossierKindEnum": "dossiers.enums.DossierKind",
+        "StateEnum": "workflows.enums.DossierState",
+    },
 }
 
 LOGGING = {

@@ -205,6 +205,8 @@ def fill(route: str, world) -> str:
         "number": 1,
         "format": "json",
         "id": dossier.pk,
+        "dossier_pk": dossier.pk,
+        "version": 1,
     }
     if route.startswith(("region/follow-up-meetings/", "comites-de-suivi/")):
         values["pk"] = world["meeting"].pk
@@ -240,6 +242,8 @@ def fill(route: str, world) -> str:
         values["pk"] = world["granted"].pk
     else:
         values["pk"] = dossier.pk
+    if route.startswith("api/v1/^documents/"):
+        values["pk"] = world["letter"].pk
 
     def substitute(match):
         name = match.group(2)

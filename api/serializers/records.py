@@ -1,0 +1,102 @@
+"""The dossiers' records: their audit trail, the published rule sets, the issued documents and the
+messages' threads. Everything here is read-only, except posting a message."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
+from rest_framework import serializers
+
+from documents.models import IssuedDocument
+from dossiers.models import RuleSet
+from messaging.models import Message
+from workflows.models import AuditEvent
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        # The client's IP address stays in the audit: the API does not give it out.
+        fields = [
+            "id",
+            "created_at",
+            "kind",
+            "dossier",
+            "transition",
+            "from_state",
+            "to_state",
+            "actor",
+            "actor_name",
+            "comment",
+            "reason_code",
+            "reason",
+        ]
+        read_only_fields = fields
+
+
+class RuleSetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RuleSet
+        fields = [
+            "version",
+            "published_at",
+            "note",
+            "self_financing_min_rate",
+            "convention_threshold",
+            "de_minimis_cap",
+            "de_minimis_years",
+            "advance_max_rate",
+            "interim_max_rate",
+            "start_delay_months",
+            "completion_delay_months",
+            "extension_months",
+            "completeness_delay_months",
+            "first_reminder_days",
+            "second_reminder_days",
+        ]
+        read_only_fields = fields
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IssuedDocument
+        fields = [
+            "id",
+            "kind",
+            "number",
+            "version",
+            "issued_at",
+            "dossier",
+            "session",
+            "meeting",
+            "payment_request",
+            "size",
+            "sha256",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, document) -> str:
+        """The PDF, from `GET /api/v1/documents/{id}/download/`."""
+        url = reverse("api:document-download", args=[document.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Message
+        fields = ["id", "dossier", "created_at", "author", "author_name", "side", "is_internal", "body"]
+        read_only_fields = fields
+
+
+class MessagePostSerializer(serializers.Serializer):
+    """A message in the dossier's thread; the service checks its length and that it is not empty."""
+
+    body = serializers.CharField(label=gettext_lazy("Message"), allow_blank=True, trim_whitespace=False)
+    is_internal = serializers.BooleanField(
+        label=gettext_lazy("Internal note"),
+        required=False,
+        default=False,
+        help_text=gettext_lazy("A note the sponsor does not see (the Region's staff only)."),
+    )
