@@ -1,6 +1,9 @@
 """Who may read and who may (re)issue documents. Everyone else gets a 404 on a document's address."""
 
+from django.db.models import Q, QuerySet
+
 from committees.permissions import can_manage_sessions
+from documents.models import IssuedDocument
 from dossiers.selectors import dossier_list_for_user
 from workflows.enums import Role
 from workflows.permissions import user_roles
@@ -46,6 +49,28 @@ def can_read(user, document) -> bool:
     if document.session_id is not None and document.dossier_id is None:
         return can_read_session_documents(user, document.session)
     return can_read_dossier_documents(user, document.dossier_id)
+
+
+def document_list_for_user(user) -> QuerySet[IssuedDocument]:
+    """The issued documents `user` may read: the same rule as `documents.permissions.can_read`, as one
+    query. A meeting's minutes go to whoever sees the contract's roadmap; a session's own documents to the
+    secretariat, administrators and the session's members; a dossier's letters to its readers."""
+    from roadmaps.services import roadmap_territory_ids
+
+    roles = user_roles(user)
+    documents = IssuedDocument.objects.all()
+    if Role.ADMINISTRATOR in roles:
+        return documents
+    meetings = Q(meeting__roadmap__contract__territory_id__in=roadmap_territory_ids(user))
+    session_only = Q(meeting__isnull=True, dossier__isnull=True)
+    if Role.COMMITTEE_SECRETARY in roles:
+        sessions = session_only
+    elif Role.COMMITTEE_MEMBER in roles:
+        sessions = session_only & Q(session__in=user.committee_sessions.values("pk"))
+    else:
+        sessions = Q(pk__in=[])
+    dossiers = Q(meeting__isnull=True, dossier__in=dossier_list_for_user(user, roles=DOSSIER_READERS).values("pk"))
+    return documents.filter(meetings | sessions | dossiers)
 
 
 def can_issue_for_dossier(user, dossier_id: int) -> bool:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from dossiers.models import Territory
 from dossiers.services import representatives_group
 from roadmaps.models import FollowUpMeeting, MeetingDecision, Roadmap, RoadmapVersion
-from roadmaps.services import _locked, roadmap_territory_ids
+from roadmaps.services import locked_roadmap, roadmap_territory_ids
 from workflows.permissions import is_administrator
 
 
@@ -77,7 +77,7 @@ def meeting_update(
     representatives of the contract's territory only), the partners, the agenda and the minutes. Under
     the roadmap's lock, by those who edit the roadmap; the decisions and versions are not touched."""
     with transaction.atomic():
-        roadmap = _locked(meeting.roadmap, actor)
+        roadmap = locked_roadmap(meeting.roadmap, actor)
         locked = FollowUpMeeting.objects.select_for_update().get(pk=meeting.pk, roadmap=roadmap)
         if held_on is None:
             raise ValidationError(_("A meeting needs a date."), code="date_required")

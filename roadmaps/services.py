@@ -84,7 +84,7 @@ def _write_version(roadmap: Roadmap, actor, changes: list[dict], *, meeting=None
     )
 
 
-def _locked(roadmap: Roadmap, actor) -> Roadmap:
+def locked_roadmap(roadmap: Roadmap, actor) -> Roadmap:
     locked = Roadmap.objects.select_for_update().select_related("contract").get(pk=roadmap.pk)
     if not can_edit_roadmap(actor, locked):
         raise PermissionDenied(
@@ -124,7 +124,7 @@ def _add(roadmap: Roadmap, new: NewOperation) -> RoadmapOperation:
 def operation_add(*, roadmap: Roadmap, actor, operation: NewOperation, reason: str = "") -> RoadmapOperation:
     """Adds an operation to the roadmap (outside a meeting), as a new version."""
     with transaction.atomic():
-        locked = _locked(roadmap, actor)
+        locked = locked_roadmap(roadmap, actor)
         created = _add(locked, operation)
         _write_version(
             locked, actor, [{"kind": "add", "number": created.number, "title": created.title}], reason=reason
@@ -149,10 +149,10 @@ def operation_link_dossier(*, operation: RoadmapOperation, dossier: Dossier, act
     """Links the dossier that realises the operation (a dossier of the same contract, not linked to
     another operation); the operation takes the status of the dossier's step, then follows it."""
     with transaction.atomic():
-        locked_roadmap = _locked(operation.roadmap, actor)
+        roadmap = locked_roadmap(operation.roadmap, actor)
         locked = RoadmapOperation.objects.select_for_update().get(pk=operation.pk)
         dossier = Dossier.objects.select_for_update(of=("self",)).get(pk=dossier.pk)
-        if dossier.contract_id != locked_roadmap.contract_id:
+        if dossier.contract_id != roadmap.contract_id:
             raise ValidationError(_("The dossier belongs to another contract."), code="other_contract")
         if locked.dossier_id is not None:
             raise ValidationError(_("The operation is already realised by a dossier."), code="already_linked")
@@ -161,7 +161,7 @@ def operation_link_dossier(*, operation: RoadmapOperation, dossier: Dossier, act
         locked.dossier, locked.status, locked.updated_at = dossier, status_for_dossier(dossier), timezone.now()
         locked.save(update_fields=["dossier", "status", "updated_at"])
         _write_version(
-            locked_roadmap,
+            roadmap,
             actor,
             [{"kind": "link", "number": locked.number, "dossier": dossier.reference, "status": locked.status}],
         )
@@ -204,7 +204,7 @@ def operation_update(*, operation: RoadmapOperation, actor, **fields) -> Roadmap
     if unknown:
         raise TypeError(f"not editable: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        roadmap = _locked(operation.roadmap, actor)
+        roadmap = locked_roadmap(operation.roadmap, actor)
         locked = (
             RoadmapOperation.objects.select_for_update(of=("self",))
             .select_related("sponsor", "theme")
@@ -259,7 +259,7 @@ def meeting_create(
     from roadmaps.meetings import check_participants
 
     with transaction.atomic():
-        locked = _locked(roadmap, actor)
+        locked = locked_roadmap(roadmap, actor)
         participants = check_participants(locked.contract.territory, participants)
         meeting = FollowUpMeeting.objects.create(
             roadmap=locked, held_on=held_on, partners=partners, agenda=agenda, created_by=actor
@@ -341,7 +341,7 @@ def meeting_record_decisions(*, meeting: FollowUpMeeting, actor, decisions: list
     if not decisions:
         raise ValidationError(_("Record at least one decision."), code="no_decision")
     with transaction.atomic():
-        roadmap = _locked(meeting.roadmap, actor)
+        roadmap = locked_roadmap(meeting.roadmap, actor)
         applied = [_apply(roadmap, decision) for decision in decisions]
         version = _write_version(roadmap, actor, [change for _operation, _details, change in applied], meeting=meeting)
         MeetingDecision.objects.bulk_create(

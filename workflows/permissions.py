@@ -30,42 +30,31 @@ def is_administrator(user) -> bool:
     return Role.ADMINISTRATOR in user_roles(user)
 
 
-def officer_territory_ids(user) -> frozenset[int]:
-    """Territories the user instructs, through their territory groups (never global permissions)."""
-    if Role.OFFICER not in user_roles(user):
+def _territory_ids(user, role: Role, permission: str, cache: str) -> frozenset[int]:
+    """The territories on which the user, holding `role`, has the object permission `permission` through
+    their territory groups (never global permissions); cached on the user object for the request."""
+    if role not in user_roles(user):
         return frozenset()
-    if not hasattr(user, "_territory_ids_cache"):
+    if not hasattr(user, cache):
         from dossiers.models import Territory
 
         territories = get_objects_for_user(
-            user,
-            "dossiers.instruct_territory",
-            klass=Territory,
-            with_superuser=False,
-            accept_global_perms=False,
+            user, permission, klass=Territory, with_superuser=False, accept_global_perms=False
         )
-        user._territory_ids_cache = frozenset(territories.values_list("id", flat=True))
-    return user._territory_ids_cache
+        setattr(user, cache, frozenset(territories.values_list("id", flat=True)))
+    return getattr(user, cache)
+
+
+def officer_territory_ids(user) -> frozenset[int]:
+    """Territories the user instructs (`instruct_territory`, held by each territory's officers' group)."""
+    return _territory_ids(user, Role.OFFICER, "dossiers.instruct_territory", "_territory_ids_cache")
 
 
 def representative_territory_ids(user) -> frozenset[int]:
     """Territories whose contract the user follows as an elected representative: the object permission
     `follow_territory`, held by the territory's representatives' group (see
     `dossiers.services.territory_assign_representative`)."""
-    if Role.REPRESENTATIVE not in user_roles(user):
-        return frozenset()
-    if not hasattr(user, "_represented_ids_cache"):
-        from dossiers.models import Territory
-
-        territories = get_objects_for_user(
-            user,
-            "dossiers.follow_territory",
-            klass=Territory,
-            with_superuser=False,
-            accept_global_perms=False,
-        )
-        user._represented_ids_cache = frozenset(territories.values_list("id", flat=True))
-    return user._represented_ids_cache
+    return _territory_ids(user, Role.REPRESENTATIVE, "dossiers.follow_territory", "_represented_ids_cache")
 
 
 def organisation_ids(user) -> frozenset[int]:

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from documents.models import IssuedDocument
 from dossiers.models import RuleSet
+from dossiers.services import RULE_FIELDS
 from messaging.models import Message
 from workflows.models import AuditEvent
 
@@ -35,23 +36,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
 class RuleSetSerializer(serializers.ModelSerializer):
     class Meta:
         model = RuleSet
-        fields = [
-            "version",
-            "published_at",
-            "note",
-            "self_financing_min_rate",
-            "convention_threshold",
-            "de_minimis_cap",
-            "de_minimis_years",
-            "advance_max_rate",
-            "interim_max_rate",
-            "start_delay_months",
-            "completion_delay_months",
-            "extension_months",
-            "completeness_delay_months",
-            "first_reminder_days",
-            "second_reminder_days",
-        ]
+        fields = ["version", "published_at", "note", *RULE_FIELDS]
         read_only_fields = fields
 
 

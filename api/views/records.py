@@ -5,7 +5,6 @@ to every authenticated user: they are the Region's rules) and the issued documen
 messages (`messaging.selectors.message_list_for_user`: internal notes only for the Region's staff)."""
 
 import django_filters
-from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 
 from api.serializers import records as serializers
 from documents.models import DocumentKind, IssuedDocument
-from documents.permissions import DOSSIER_READERS
+from documents.permissions import document_list_for_user
 from documents.views import document_download
 from dossiers.models import Dossier, RuleSet
 from dossiers.selectors import dossier_list_for_user
@@ -24,11 +23,8 @@ from messaging.models import Message
 from messaging.permissions import can_post_message
 from messaging.selectors import message_list_for_user
 from messaging.services import message_post
-from roadmaps.services import roadmap_territory_ids
-from workflows.enums import Role
 from workflows.lifecycle import TRANSITIONS
 from workflows.models import AuditEvent
-from workflows.permissions import user_roles
 from workflows.selectors import audit_event_list_for_user
 
 
@@ -93,26 +89,6 @@ class RuleSetViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
     ordering_fields = ["version", "published_at"]
     ordering = ["-version"]
-
-
-def document_list_for_user(user) -> QuerySet[IssuedDocument]:
-    """The issued documents `user` may read: the same rule as `documents.permissions.can_read`, as one
-    query. A meeting's minutes go to whoever sees the contract's roadmap; a session's own documents to the
-    secretariat, administrators and the session's members; a dossier's letters to its readers."""
-    roles = user_roles(user)
-    documents = IssuedDocument.objects.all()
-    if Role.ADMINISTRATOR in roles:
-        return documents
-    meetings = Q(meeting__roadmap__contract__territory_id__in=roadmap_territory_ids(user))
-    session_only = Q(meeting__isnull=True, dossier__isnull=True)
-    if Role.COMMITTEE_SECRETARY in roles:
-        sessions = session_only
-    elif Role.COMMITTEE_MEMBER in roles:
-        sessions = session_only & Q(session__in=user.committee_sessions.values("pk"))
-    else:
-        sessions = Q(pk__in=[])
-    dossiers = Q(meeting__isnull=True, dossier__in=dossier_list_for_user(user, roles=DOSSIER_READERS).values("pk"))
-    return documents.filter(meetings | sessions | dossiers)
 
 
 class DocumentFilter(django_filters.FilterSet):
