@@ -6,7 +6,7 @@ PORT ?= 8000
 DEMO_DOSSIERS ?= 400
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: install run demo test test-postgresql lint format lock clean
+.PHONY: install run demo test test-postgresql fuzz-api lint format lock clean
 
 $(VENV)/.installed: requirements.lock scripts/find-python
 	@python=$$(scripts/find-python) || exit 1; \
@@ -38,6 +38,10 @@ test: install
 test-postgresql: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/contrats} REQUIRE_POSTGRESQL=1 \
 		$(PY) -m pytest $(PYTEST_ARGS)
+
+# schemathesis against the live API (a fresh SQLite database with the demo data, three users' tokens).
+fuzz-api: install
+	$(PY) scripts/fuzz_api.py
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -9,7 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, status
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -18,6 +20,40 @@ from rest_framework.views import set_rollback
 logger = logging.getLogger("api")
 
 NON_FIELD_ERRORS = "non_field_errors"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = gettext_lazy("The dossier's state does not allow this action now.")
+    default_code = "conflict"
+
+
+def service_refusal_exception(
+    error: DjangoValidationError | PermissionDenied, *, conflicts: frozenset[str], fields: dict | None = None
+) -> exceptions.APIException:
+    """A refusal of a service that raises Django's errors: PermissionDenied → 403 `forbidden`; a
+    ValidationError whose code is one of `conflicts` → 409, any other → 400 with its field errors
+    (the service's field names renamed by `fields`)."""
+    if isinstance(error, PermissionDenied):
+        return exceptions.PermissionDenied(str(error), code="forbidden")
+    by_field = getattr(error, "error_dict", None)
+    items = [item for field_items in by_field.values() for item in field_items] if by_field else error.error_list
+    codes = [item.code for item in items if item.code]
+    message = " ".join(error.messages)
+    conflict = next((code for code in codes if code in conflicts), None)
+    if conflict is not None:
+        return Conflict(message, code=conflict)
+    if by_field:
+        renamed = {
+            (fields or {}).get(name, name): [
+                exceptions.ErrorDetail(message, code=item.code or "invalid")
+                for item in items
+                for message in item.messages
+            ]
+            for name, items in by_field.items()
+        }
+        return exceptions.ValidationError(renamed)
+    return exceptions.ValidationError(message, code=codes[0] if codes else "invalid")
 
 
 def exception_handler(exc, context):
@@ -68,3 +104,12 @@ def error_body(exc: exceptions.APIException) -> dict:
 
 def _code(item, default: str) -> str:
     return getattr(item, "code", None) or default
+
+
+@csrf_exempt  # a write to no address is a 404, not a CSRF refusal (the API's own views are exempt too)
+def not_found_view(request, *args, **kwargs):
+    """Any address under `/api/` that is not one of the API's: the API's 404, in JSON (not a web page)."""
+    from django.http import JsonResponse
+
+    body = {"code": "not_found", "detail": str(exceptions.NotFound.default_detail), "errors": {}}
+    return JsonResponse(body, status=404)

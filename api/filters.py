@@ -3,7 +3,9 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.models import Commune, Contract, Dossier, Envelope, Epci, Territory
+from dossiers.enums import LegalForm
+from dossiers.models import Commune, Contract, Dossier, Envelope, Epci, Organisation, Piece, PieceType, Territory
+from portal.selectors import piece_types_for
 
 
 class EpciFilter(django_filters.FilterSet):
@@ -63,3 +65,32 @@ class DossierFilter(django_filters.FilterSet):
     class Meta:
         model = Dossier
         fields = ["state", "territory", "contract", "theme", "kind"]
+
+
+class PieceFilter(django_filters.FilterSet):
+    piece_type = django_filters.CharFilter(field_name="piece_type__code", help_text=_("The type's code."))
+
+    class Meta:
+        model = Piece
+        fields = ["piece_type", "is_checked"]
+
+
+class PieceTypeFilter(django_filters.FilterSet):
+    legal_form = django_filters.ChoiceFilter(
+        choices=LegalForm.choices, method="filter_legal_form", help_text=_("Only the types that apply to it.")
+    )
+
+    class Meta:
+        model = PieceType
+        fields = ["legal_form", "is_mandatory"]
+
+    def filter_legal_form(self, queryset, name, value):
+        return queryset.filter(pk__in=[piece_type.pk for piece_type in piece_types_for(value)])
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="istartswith", help_text=_("Name starting with this text."))
+
+    class Meta:
+        model = Organisation
+        fields = ["legal_form", "siret", "rna", "name"]

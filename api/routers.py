@@ -2,9 +2,13 @@
 
 from rest_framework.routers import DefaultRouter
 
-from api.views import dossiers, records, reference
+from api.views import committees, dossiers, portal, records, reference, tasks
+from api.views import payments as payment_views
+from api.views import roadmaps as roadmap_views
 
 router = DefaultRouter()
+# No `.json` twins of every address: the API speaks JSON (and PDF for downloads) at one address each.
+router.include_format_suffixes = False
 
 # Reference data (read-only, public to every authenticated user)
 router.register("departments", reference.DepartmentViewSet, basename="department")
@@ -23,3 +27,19 @@ router.register("audit-events", records.AuditEventViewSet, basename="audit-event
 router.register("rule-sets", records.RuleSetViewSet, basename="rule-set")
 router.register("documents", records.DocumentViewSet, basename="document")
 router.register(r"dossiers/(?P<dossier_pk>[0-9]+)/messages", records.MessageViewSet, basename="dossier-message")
+router.register("tasks", tasks.TaskViewSet, basename="task")
+router.register("payment-requests", payment_views.PaymentRequestViewSet, basename="payment-request")
+router.register("conventions", payment_views.SignedConventionViewSet, basename="convention")
+router.register("bank-accounts", payment_views.BankAccountViewSet, basename="bank-account")
+router.register("payment-orders", payment_views.PaymentOrderViewSet, basename="payment-order")
+router.register("roadmaps", roadmap_views.RoadmapViewSet, basename="roadmap")
+router.register("roadmap-operations", roadmap_views.OperationViewSet, basename="roadmap-operation")
+router.register("follow-up-meetings", roadmap_views.FollowUpMeetingViewSet, basename="follow-up-meeting")
+router.register(r"dossiers/(?P<dossier_pk>[0-9]+)/pieces", portal.PieceViewSet, basename="dossier-piece")
+router.register("piece-types", portal.PieceTypeViewSet, basename="piece-type")
+router.register("organisations", portal.OrganisationViewSet, basename="organisation")
+router.register("membership-requests", portal.MembershipRequestViewSet, basename="membership-request")
+router.register("committee-sessions", committees.CommitteeSessionViewSet, basename="committee-session")
+router.register(r"committee-sessions/(?P<session_pk>[0-9]+)/items", committees.AgendaItemViewSet, "agenda-item")
+router.register("scenarios", committees.ScenarioViewSet, basename="scenario")
+router.register("interests", committees.InterestViewSet, basename="interest")

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "api.middleware.ApiLanguageMiddleware",  # the API follows Accept-Language (LocaleMiddleware would not)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -280,10 +281,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The enums' components (drf-spectacular's default hook), then every operation's error answers.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "EpciKindEnum": "dossiers.enums.EpciType",
         "DossierKindEnum": "dossiers.enums.DossierKind",
         "StateEnum": "workflows.enums.DossierState",
+        "PaymentKindEnum": "payments.models.PaymentKind",
+        "PaymentFileKindEnum": "payments.models.PaymentFileKind",
+        "PaymentRequestStateEnum": "payments.models.RequestState",
+        "ConventionStatusEnum": "payments.models.ConventionStatus",
+        "BankAccountStatusEnum": "payments.models.BankAccountStatus",
+        "OperationStatusEnum": "roadmaps.enums.OperationStatus",
+        "DecisionKindEnum": "roadmaps.enums.DecisionKind",
+        "ItemResultEnum": "committees.models.ItemResult",
+        "SessionStatusEnum": "committees.models.SessionStatus",
+        "TaskStatusEnum": "viewflow.workflow.status.STATUS",
     },
 }
 

@@ -1,5 +1,5 @@
 """The dossiers' records: their audit trail, the published rule sets, the issued documents and the
-messages' threads. Everything here is read-only, except posting a message."""
+messages' threads with their attachments. Everything here is read-only, except posting a message."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -8,7 +8,7 @@ from rest_framework import serializers
 from documents.models import IssuedDocument
 from dossiers.models import RuleSet
 from dossiers.services import RULE_FIELDS
-from messaging.models import Message
+from messaging.models import Message, MessageAttachment
 from workflows.models import AuditEvent
 
 
@@ -68,10 +68,30 @@ class DocumentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request is not None else url
 
 
+class MessageAttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MessageAttachment
+        fields = ["id", "original_name", "content_type", "size", "sha256", "download_url"]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment) -> str:
+        """The file, from `GET /api/v1/dossiers/{dossier_pk}/messages/attachments/{id}/download/`."""
+        url = reverse(
+            "api:dossier-message-attachment-download",
+            kwargs={"dossier_pk": attachment.message.dossier_id, "attachment_pk": attachment.pk},
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+
 class MessageSerializer(serializers.ModelSerializer):
+    attachments = MessageAttachmentSerializer(many=True, read_only=True)
+
     class Meta:
         model = Message
-        fields = ["id", "dossier", "created_at", "author", "author_name", "side", "is_internal", "body"]
+        fields = ["id", "dossier", "created_at", "author", "author_name", "side", "is_internal", "body", "attachments"]
         read_only_fields = fields
 
 
@@ -84,4 +104,13 @@ class MessagePostSerializer(serializers.Serializer):
         required=False,
         default=False,
         help_text=gettext_lazy("A note the sponsor does not see (the Region's staff only)."),
+    )
+    attachments = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        default=list,
+        help_text=gettext_lazy(
+            "Files attached (multipart, the field repeated; at most 5): PDF, PNG or JPEG documents, recognised by "
+            "their content, within the size limit."
+        ),
     )

@@ -2,7 +2,8 @@
 sponsor sees their dossiers' transitions, never the refused attempts), the published rule sets (public
 to every authenticated user: they are the Region's rules) and the issued documents (scoped exactly as
 `documents.permissions.can_read`, whose download view serves their PDF), and each dossier's thread of
-messages (`messaging.selectors.message_list_for_user`: internal notes only for the Region's staff)."""
+messages (`messaging.selectors.message_list_for_user`: internal notes only for the Region's staff), with
+their attachments, posted and downloaded through the web UI's service and view."""
 
 import django_filters
 from django.http import Http404
@@ -11,8 +12,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from api.schema import uploaded_file_responses
 from api.serializers import records as serializers
 from documents.models import DocumentKind, IssuedDocument
 from documents.permissions import document_list_for_user
@@ -21,8 +24,9 @@ from dossiers.models import Dossier, RuleSet
 from dossiers.selectors import dossier_list_for_user
 from messaging.models import Message
 from messaging.permissions import can_post_message
-from messaging.selectors import message_list_for_user
+from messaging.selectors import attachment_list_for_user, message_list_for_user
 from messaging.services import message_post
+from messaging.views import attachment_download
 from workflows.lifecycle import TRANSITIONS
 from workflows.models import AuditEvent
 from workflows.selectors import audit_event_list_for_user
@@ -168,7 +172,12 @@ _DOSSIER_PK = OpenApiParameter(
         request=serializers.MessagePostSerializer,
         responses={
             201: serializers.MessageSerializer,
-            400: OpenApiResponse(description=_("Empty or too long (codes empty_message, message_too_long).")),
+            400: OpenApiResponse(
+                description=_(
+                    "Empty or too long (codes empty_message, message_too_long), or an attachment refused (codes "
+                    "too_many_files, file_type, file_too_large, empty_file): nothing is written."
+                )
+            ),
             403: OpenApiResponse(
                 description=_("You may read this thread but not write in it, or not an internal note (code forbidden).")
             ),
@@ -177,14 +186,16 @@ _DOSSIER_PK = OpenApiParameter(
         description=_(
             "Posts a message in the dossier's thread, through the same service as the web UI: the sponsor's "
             "members write to the Region; the territory's officers and administrators write to the sponsor or, "
-            "with `is_internal`, a note the sponsor does not see. The recipients are notified."
+            "with `is_internal`, a note the sponsor does not see. Files are attached with a multipart request "
+            "(`attachments`, repeated), checked by their content as on the web. The recipients are notified."
         ),
     ),
 )
 class MessageViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """The messages of one dossier's thread (attachments are not served by the API yet)."""
+    """The messages of one dossier's thread, with their attachments."""
 
     serializer_class = serializers.MessageSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
     ordering_fields = ["created_at", "id"]
     ordering = ["created_at", "id"]
 
@@ -208,7 +219,42 @@ class MessageViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Ge
         if not decision:
             raise exceptions.PermissionDenied(decision.reason, code="forbidden")
         message = message_post(
-            dossier=dossier, author=request.user, body=payload.validated_data["body"], is_internal=is_internal
+            dossier=dossier,
+            author=request.user,
+            body=payload.validated_data["body"],
+            is_internal=is_internal,
+            attachments=payload.validated_data["attachments"],
         )
         body = serializers.MessageSerializer(message, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="dossiers_messages_attachments_download",
+        summary=_("Download a message's attachment"),
+        parameters=[
+            _DOSSIER_PK,
+            OpenApiParameter(
+                "attachment_pk",
+                OpenApiTypes.INT,
+                OpenApiParameter.PATH,
+                description=_("The attachment's id (404 outside your scope, or on an internal note you may not read)."),
+            ),
+        ],
+        responses={
+            **uploaded_file_responses(_("The file, as an attachment (never cached).")),
+            404: OpenApiResponse(description=_("No such attachment in the thread as you may read it.")),
+        },
+        description=_("An attachment of a message you may read, as on the web."),
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_pk>[0-9]+)/download",
+        url_name="attachment-download",
+    )
+    def attachment_download(self, request, dossier_pk=None, attachment_pk=None, **kwargs):
+        dossier = self.get_dossier()
+        if not attachment_list_for_user(request.user, dossier).filter(pk=attachment_pk).exists():
+            raise Http404
+        # The web UI's download view: its own scope check, headers and file name.
+        return attachment_download(request._request, pk=dossier.pk, attachment_pk=int(attachment_pk))

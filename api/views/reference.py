@@ -12,18 +12,32 @@ from api.serializers import reference as serializers
 from dossiers.models import Commune, Contract, Department, Envelope, Epci, Territory, Theme
 
 
-def _natural_key(name, description):
+def _documented(parameter, listed, one):
+    """The list's and the detail's descriptions (translated: a docstring would not be), and the detail's
+    path parameter."""
+    return extend_schema_view(
+        list=extend_schema(description=listed),
+        retrieve=extend_schema(parameters=[parameter], description=one),
+    )
+
+
+def _natural_key(name, description, listed, one):
     # The schema names the path parameter after the primary key (drf-spectacular's coercion of `pk`).
     parameter = OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.PATH, description=description)
-    return extend_schema_view(retrieve=extend_schema(parameters=[parameter]))
+    return _documented(parameter, listed, one)
 
 
-def _by_id(description):
+def _by_id(description, listed, one):
     parameter = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description=description)
-    return extend_schema_view(retrieve=extend_schema(parameters=[parameter]))
+    return _documented(parameter, listed, one)
 
 
-@_natural_key("code", _("The department's INSEE code, e.g. 33."))
+@_natural_key(
+    "code",
+    _("The department's INSEE code, e.g. 33."),
+    _("The departments of the Region."),
+    _("A department of the Region."),
+)
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     """The departments of the Region."""
 
@@ -34,7 +48,12 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["code"]
 
 
-@_natural_key("siren", _("The EPCI's SIREN number (9 digits)."))
+@_natural_key(
+    "siren",
+    _("The EPCI's SIREN number (9 digits)."),
+    _("The EPCIs (intercommunal bodies) of the Region, each in at most one territory."),
+    _("An EPCI of the Region, with its territory."),
+)
 class EpciViewSet(viewsets.ReadOnlyModelViewSet):
     """The EPCIs (intercommunal bodies) of the Region, each in at most one territory."""
 
@@ -46,7 +65,12 @@ class EpciViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["name", "siren"]
 
 
-@_natural_key("insee", _("The commune's INSEE code (5 characters)."))
+@_natural_key(
+    "insee",
+    _("The commune's INSEE code (5 characters)."),
+    _("The communes of the Region (about 4,300: paginated)."),
+    _("A commune of the Region, with its EPCI and population."),
+)
 class CommuneViewSet(viewsets.ReadOnlyModelViewSet):
     """The communes of the Region (about 4,300: paginated)."""
 
@@ -58,7 +82,11 @@ class CommuneViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["name", "insee"]
 
 
-@_by_id(_("The territory's id."))
+@_by_id(
+    _("The territory's id."),
+    _("The territories (Pays, PETR...) that hold a contract with the Region, with their department."),
+    _("A territory and its department."),
+)
 class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
     """The territories (Pays, PETR...) that hold a contract with the Region, with their department."""
 
@@ -69,7 +97,7 @@ class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["name", "id"]
 
 
-@_by_id(_("The contract's id."))
+@_by_id(_("The contract's id."), _("The territories' contracts."), _("A territory's contract."))
 class ContractViewSet(viewsets.ReadOnlyModelViewSet):
     """The territories' contracts."""
 
@@ -80,7 +108,11 @@ class ContractViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["id"]
 
 
-@_by_id(_("The envelope's id."))
+@_by_id(
+    _("The envelope's id."),
+    _("The contracts' envelopes (programme authorisations), by year or axis."),
+    _("A contract's envelope."),
+)
 class EnvelopeViewSet(viewsets.ReadOnlyModelViewSet):
     """The contracts' envelopes (programme authorisations), by year or axis."""
 
@@ -91,7 +123,7 @@ class EnvelopeViewSet(viewsets.ReadOnlyModelViewSet):
     ordering = ["contract", "year", "id"]
 
 
-@_by_id(_("The theme's id."))
+@_by_id(_("The theme's id."), _("The themes a dossier is filed under."), _("A theme."))
 class ThemeViewSet(viewsets.ReadOnlyModelViewSet):
     """The themes a dossier is filed under."""
 

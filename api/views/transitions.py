@@ -18,23 +18,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, serializers
 
+from api.exceptions import Conflict
 from api.serializers import transitions as payloads
 from workflows import instruction, services
 from workflows.forms import ACTIONS
 from workflows.lifecycle import TRANSITIONS, TransitionSpec
 from workflows.permissions import can_fire_transition
 from workflows.services import RefusalCategory, TransitionRefused
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = gettext_lazy("The dossier's state does not allow this action now.")
-    default_code = "conflict"
 
 
 @dataclass(frozen=True)
@@ -201,6 +197,13 @@ def _fire_as_task(route: Route, *, dossier, actor, ip_address, data) -> None:
     task = _open_task(dossier, route.steps)
     if task is None:
         raise Conflict(_("The dossier's instruction is not at this step."), code="no_open_task")
+    do_task(task, actor=actor, action=lambda locked: route.fire(locked, actor, ip_address, data))
+
+
+def do_task(task, *, actor, action) -> None:
+    """Does `task` with `action(dossier)` (`workflows.instruction.task_complete`), taking it from its
+    queue first if nobody holds it; a refusal puts a task taken here back in its queue. Raises
+    `TransitionRefused` as the services do, and the API's conflicts."""
     if task.owner_id not in (None, actor.pk):
         raise Conflict(
             _("The task is with %(name)s.") % {"name": task.owner.get_full_name() or task.owner.get_username()},
@@ -210,12 +213,13 @@ def _fire_as_task(route: Route, *, dossier, actor, ip_address, data) -> None:
     try:
         if taken_here:
             task = instruction.task_take(task=task, actor=actor)
-        instruction.task_complete(
-            task=task, actor=actor, action=lambda locked: route.fire(locked, actor, ip_address, data)
-        )
     except DjangoPermissionDenied as error:
         raise Conflict(" ".join(getattr(error, "messages", [str(error)])), code="task_unavailable") from None
-    except TransitionRefused:
+    try:
+        instruction.task_complete(task=task, actor=actor, action=action)
+    except (TransitionRefused, DjangoValidationError, DjangoPermissionDenied) as error:
         if taken_here:  # the refusal changes nothing: the task goes back to the queue
             instruction.task_release(task=task, actor=actor)
+        if isinstance(error, DjangoPermissionDenied):
+            raise Conflict(" ".join(getattr(error, "messages", [str(error)])), code="task_unavailable") from None
         raise

@@ -255,15 +255,14 @@ def test_the_proposal_is_recorded_through_the_api(api, officer, submitted):
 # Read-only ---------------------------------------------------------------------------------------
 
 
-def test_nothing_but_the_transitions_writes_a_dossier(api, submitted):
+def test_a_submitted_dossier_is_written_only_by_its_transitions(api, submitted):
     before = state_of(submitted)
     client = api(submitted.created_by)
-    for method in ("patch", "put", "delete"):
-        response = getattr(client, method)(
-            url(submitted), {"state": S.APPROVED, "granted_amount": "1000000.00", "title": "X"}, format="json"
-        )
-        assert response.status_code == 405
-    assert client.post("/api/v1/dossiers/", {"title": "X"}, format="json").status_code == 405
+    payload = {"state": S.APPROVED, "granted_amount": "1000000.00", "title": "X"}
+    for method in ("put", "delete"):  # never replaced whole nor deleted (withdraw is a transition)
+        assert getattr(client, method)(url(submitted), payload, format="json").status_code == 405
+    response = client.patch(url(submitted), payload, format="json")  # edits are for drafts only
+    assert (response.status_code, response.json()["code"]) == (409, "invalid_state")
     assert state_of(submitted) == before
 
 

@@ -37,3 +37,49 @@ def test_the_documentation_page_loads_nothing_from_a_cdn(client, finance):
     external = re.findall(r"""(?:src|href)\s*=\s*["'](?:https?:)?//[^"']+""", page)
     assert external == []
     assert "cdn" not in page.lower() and "unpkg" not in page.lower()
+
+
+def test_every_operation_documents_its_errors_with_the_error_body(client, finance):
+    client.force_login(finance)
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["code", "detail"]
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            statuses = {"400", "401", "403", "404", "429", "500"}
+            if method != "get":
+                statuses.add("409")
+            assert statuses <= set(operation["responses"]), (method, path)
+            for status in statuses:
+                content = operation["responses"][status]["content"]["application/json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/Error"}, (method, path, status)
+            assert "Retry-After" in operation["responses"]["429"]["headers"]
+
+
+@pytest.mark.parametrize("address", ["/api/v1/dossiers/abc/", "/api/v1/nothing-here/", "/api/v2/"])
+def test_an_unknown_address_under_the_api_is_a_json_404(client, finance, address):
+    client.force_login(finance)
+    response = client.get(address)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+def schema_in(client, language):
+    response = client.get("/api/schema/", {"format": "json"}, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_every_endpoint_and_error_is_documented_in_french_and_in_english(client, finance):
+    client.force_login(finance)
+    english, french = schema_in(client, "en"), schema_in(client, "fr")
+    assert english["components"]["schemas"]["Error"]["description"] == "The body of every error of the API."
+    assert french["components"]["schemas"]["Error"]["description"] == "Le corps de toute erreur de l'API."
+    for path, item in english["paths"].items():
+        for method, operation in item.items():
+            translated = french["paths"][path][method]
+            assert operation.get("description"), (method, path)
+            assert translated["description"] != operation["description"], (method, path)
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")):
+                    assert response["description"] != translated["responses"][status]["description"], (path, status)
