@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 from api.views import committees, dossiers, portal, records, reference, tasks
 from api.views import payments as payment_views
 from api.views import roadmaps as roadmap_views
+from api.views import webhooks as webhook_views
 
 router = DefaultRouter()
 # No `.json` twins of every address: the API speaks JSON (and PDF for downloads) at one address each.
@@ -39,6 +40,8 @@ router.register(r"dossiers/(?P<dossier_pk>[0-9]+)/pieces", portal.PieceViewSet, 
 router.register("piece-types", portal.PieceTypeViewSet, basename="piece-type")
 router.register("organisations", portal.OrganisationViewSet, basename="organisation")
 router.register("membership-requests", portal.MembershipRequestViewSet, basename="membership-request")
+router.register("webhook-subscriptions", webhook_views.SubscriptionViewSet, basename="webhook-subscription")
+router.register("webhook-deliveries", webhook_views.DeliveryViewSet, basename="webhook-delivery")
 router.register("committee-sessions", committees.CommitteeSessionViewSet, basename="committee-session")
 router.register(r"committee-sessions/(?P<session_pk>[0-9]+)/items", committees.AgendaItemViewSet, "agenda-item")
 router.register("scenarios", committees.ScenarioViewSet, basename="scenario")

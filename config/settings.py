@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -226,6 +227,17 @@ DOCUMENTS_ISSUER = {
 DOCUMENTS_RENDER_ATTEMPTS = env.int("DOCUMENTS_RENDER_ATTEMPTS", default=3)
 DOCUMENTS_RETRY_DELAYS = [1, 5]
 
+# Webhooks (webhooks/security.py): https only in production; loopback receivers only for local development
+# and tests (never private or link-local addresses, never in production); timeouts in seconds and the most
+# of a receiver's answer that is read.
+WEBHOOKS_HTTPS_ONLY = PRODUCTION
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+if PRODUCTION and WEBHOOKS_ALLOW_LOOPBACK:
+    raise ImproperlyConfigured("WEBHOOKS_ALLOW_LOOPBACK is for local development and tests, never production.")
+WEBHOOKS_CONNECT_TIMEOUT = env.float("WEBHOOKS_CONNECT_TIMEOUT", default=5.0)
+WEBHOOKS_READ_TIMEOUT = env.float("WEBHOOKS_READ_TIMEOUT", default=10.0)
+WEBHOOKS_MAX_RESPONSE_BYTES = env.int("WEBHOOKS_MAX_RESPONSE_BYTES", default=64 * 1024)
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
@@ -287,6 +299,8 @@ SPECTACULAR_SETTINGS = {
         "EpciKindEnum": "dossiers.enums.EpciType",
         "DossierKindEnum": "dossiers.enums.DossierKind",
         "StateEnum": "workflows.enums.DossierState",
+        "WebhookEventTypeEnum": "webhooks.enums.EventType",
+        "WebhookDeliveryStatusEnum": "webhooks.enums.DeliveryStatus",
         "PaymentKindEnum": "payments.models.PaymentKind",
         "PaymentFileKindEnum": "payments.models.PaymentFileKind",
         "PaymentRequestStateEnum": "payments.models.RequestState",

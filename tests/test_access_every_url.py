@@ -23,6 +23,7 @@ from payments.models import BankAccount, ExtensionRequest, PaymentOrder, Payment
 from portal.models import MembershipRequest
 from roadmaps.models import FollowUpMeeting, MeetingDecision, RoadmapOperation, RoadmapVersion
 from tests.factories import OrganisationFactory, make_dossier, make_session, make_territory, make_user
+from webhooks.models import Delivery, Event, Subscription
 from workflows.enums import DossierState, Role
 from workflows.flows import DossierFlow
 from workflows.instruction import task_take
@@ -65,7 +66,14 @@ def world(django_capture_on_commit_callbacks):
     granted, payment, account, convention, order = _payments_world(dossier, sponsor, officer)
     operation, meeting = _roadmap_world(dossier, officer)
     post, report = _engineering_world(dossier, sponsor)
+    subscription = Subscription.objects.create(
+        organisation=dossier.organisation, url="https://hooks.example.org/in", events=["message.posted"], secret="s"
+    )
+    event = Event.objects.create(type="message.posted", dossier=dossier, payload={"secret": SECRET})
+    delivery = Delivery.objects.create(event=event, subscription=subscription)
     return {
+        "subscription": subscription,
+        "delivery": delivery,
         "operation": operation,
         "meeting": meeting,
         "post": post,
@@ -259,6 +267,10 @@ def fill(route: str, world) -> str:
         values["pk"] = world["operation"].pk
     elif route.startswith("api/v1/^follow-up-meetings/"):
         values["pk"] = world["meeting"].pk
+    elif route.startswith("api/v1/^webhook-subscriptions/"):
+        values["pk"] = world["subscription"].pk
+    elif route.startswith("api/v1/^webhook-deliveries/"):
+        values["pk"] = world["delivery"].pk
     elif route.startswith("api/v1/^roadmaps/"):
         values["pk"] = dossier.contract_id
     elif "paiements" in route or "prorogation" in route or "convention" in route:
@@ -328,6 +340,8 @@ def snapshot(world):
         MeetingDecision.objects.count(),
         list(EngineeringPost.objects.values_list("pk", "post_title", "annual_cost", "regional_amount")),
         ActivityReport.objects.count(),
+        list(Subscription.objects.values_list("pk", "url", "events", "active")),
+        list(Delivery.objects.values_list("pk", "status", "attempts")),
     )
 
 

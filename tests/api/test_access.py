@@ -39,6 +39,7 @@ def test_the_api_routes_to_check_cover_every_resource_of_the_dossier():
         "committee-sessions",
         "payment-requests",
         "documents",
+        "webhook-subscriptions",
     ):
         assert any(route.startswith(f"api/v1/^{resource}/") for route in routes), resource
     assert len(routes) > 50
