@@ -3,6 +3,7 @@
 from rest_framework.routers import DefaultRouter
 
 from api.views import committees, dossiers, portal, records, reference, tasks
+from api.views import engineering as engineering_views
 from api.views import payments as payment_views
 from api.views import roadmaps as roadmap_views
 from api.views import webhooks as webhook_views
@@ -46,3 +47,10 @@ router.register("committee-sessions", committees.CommitteeSessionViewSet, basena
 router.register(r"committee-sessions/(?P<session_pk>[0-9]+)/items", committees.AgendaItemViewSet, "agenda-item")
 router.register("scenarios", committees.ScenarioViewSet, basename="scenario")
 router.register("interests", committees.InterestViewSet, basename="interest")
+router.register("engineering-dossiers", engineering_views.EngineeringDossierViewSet, basename="engineering-dossier")
+router.register(r"dossiers/(?P<dossier_pk>[0-9]+)", engineering_views.EngineeringPostViewSet, "dossier-engineering")
+router.register(
+    r"dossiers/(?P<dossier_pk>[0-9]+)/activity-reports",
+    engineering_views.ActivityReportViewSet,
+    "dossier-activity-report",
+)

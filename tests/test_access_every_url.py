@@ -275,6 +275,8 @@ def fill(route: str, world) -> str:
         values["pk"] = dossier.contract_id
     elif "paiements" in route or "prorogation" in route or "convention" in route:
         values["pk"] = world["granted"].pk
+    elif "/activity-reports/" in route or "/engineering-post/" in route:
+        values["dossier_pk"], values["pk"] = world["post"].dossier_id, world["report"].pk
     else:
         values["pk"] = dossier.pk
     if route.startswith("api/v1/^documents/"):

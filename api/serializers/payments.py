@@ -320,3 +320,26 @@ class PaymentOrderSerializer(serializers.ModelSerializer):
         model = PaymentOrder
         fields = ["id", "number", "created_at", "paid_on", "request_count", "total"]
         read_only_fields = fields
+
+
+class PaymentOrderCreatePayloadSerializer(serializers.Serializer):
+    """What to export: all the validated requests waiting for an order, or only some of them."""
+
+    requests = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The ids of the requests to export (as ticked on the web page); absent or null: every validated "
+            "request waiting for an order. Those not waiting any more are left out."
+        ),
+    )
+
+
+class PaymentOrderMarkPaidPayloadSerializer(serializers.Serializer):
+    paid_on = serializers.DateField(
+        help_text=_(
+            "The date the accounting system paid the order (YYYY-MM-DD): not in the future, nor before the export."
+        )
+    )

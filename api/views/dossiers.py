@@ -161,9 +161,9 @@ class DossierViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 raise transitions.Conflict(
                     _(
                         "An engineering post's period and financing plan follow the post (%(fields)s cannot be "
-                        "written here): change the post on the portal."
+                        "written here): change the post with PUT %(url)s."
                     )
-                    % {"fields": ", ".join(follow_the_post)},
+                    % {"fields": ", ".join(follow_the_post), "url": f"/api/v1/dossiers/{dossier.pk}/engineering-post/"},
                     code="engineering_post",
                 )
         payload = serializers.DossierUpdateSerializer(

@@ -9,7 +9,8 @@
 - signed conventions (`payments.conventions`): the sponsor uploads the signed copy, the territory's
   officer countersigns it (the dossier's `sign_agreement`) or refuses it;
 - bank details (`payments.bank`): the organisation's members send them, finance validates or refuses;
-- payment orders (`payments.orders`): finance reads them.
+- payment orders (`payments.orders`): finance exports the validated requests as a new order, downloads
+  its CSV (the web UI's download) and records its payment.
 
 Outside one's scope: 404. A refusal of a service changes nothing and answers 403 (`forbidden`: the role
 does not allow it), 400 (the payload: lines, files, reasons) or 409 (the state: another request in
@@ -23,7 +24,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, parsers, status, viewsets
+from rest_framework import exceptions, mixins, parsers, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -57,7 +58,13 @@ from payments.models import (
     RequestState,
     SignedConvention,
 )
-from payments.orders import payment_order_list_for_user
+from payments.order_views import PaymentOrderExportView
+from payments.orders import (
+    can_manage_payment_orders,
+    payment_order_create,
+    payment_order_list_for_user,
+    payment_order_mark_paid,
+)
 from payments.selectors import payment_request_list_for_user
 from payments.views import payment_file_download
 from workflows.permissions import organisation_ids
@@ -590,6 +597,28 @@ class BankAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 # Payment orders ----------------------------------------------------------------------------------------
 
 
+# The codes of the orders' services that are about the state (409); any other is about the payload (400).
+ORDER_CONFLICTS = frozenset({"nothing_to_order", "already_paid", "request_not_validated"})
+_ORDER_ID = _id_parameter(_("The order's id (404 outside your scope: anyone but finance and administrators)."))
+_ORDER_NOT_FOUND = OpenApiResponse(
+    description=_("No such order in your scope: the payment orders are for finance and administrators only.")
+)
+
+
+class PaymentOrderCSVRenderer(renderers.BaseRenderer):
+    """Lets a client ask for `Accept: text/csv`: the CSV itself is the web UI's response, sent as it is; an
+    error answered to such a client keeps its JSON body."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes | str):
+            return data
+        return renderers.JSONRenderer().render(data)
+
+
 @extend_schema_view(
     list=extend_schema(
         description=_(
@@ -598,13 +627,12 @@ class BankAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
             "`GET /api/v1/payment-requests/` (their `order` field)."
         )
     ),
-    retrieve=extend_schema(
-        parameters=[_id_parameter(_("The order's id (404 outside your scope)."))],
-        description=_("One payment order."),
-    ),
+    retrieve=extend_schema(parameters=[_ORDER_ID], description=_("One payment order.")),
 )
 class PaymentOrderViewSet(viewsets.ReadOnlyModelViewSet):
-    """The payment orders (read-only: finance exports and records them on the web UI)."""
+    """The payment orders, as finance handles them on the web UI (/region/payment-orders/), through the same
+    services (`payments.orders`): the validated requests waiting for payment exported as a new order, its CSV
+    for the accounting system, the record of its payment. Anyone but finance and administrators: 404."""
 
     serializer_class = serializers.PaymentOrderSerializer
     lookup_value_regex = "[0-9]+"
@@ -615,3 +643,96 @@ class PaymentOrderViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):  # the schema's generation, without a user
             return PaymentOrder.objects.none()
         return payment_order_list_for_user(self.request.user)
+
+    def _answer(self, order, status_code=status.HTTP_200_OK) -> Response:
+        order = self.get_queryset().get(pk=order.pk)
+        return Response(self.get_serializer(order).data, status=status_code)
+
+    @extend_schema(
+        summary=_("Export the waiting requests as a new order"),
+        description=_(
+            "Finance puts the validated requests with an amount to pay that no order carries yet (all of them, or "
+            "those of `requests`) on a new payment order, numbered in sequence for the year without gaps "
+            "(`OP-2026-000001`), as the web UI's export does. Requests exported meanwhile, no longer validated or "
+            "with nothing to pay are left out; with none left, nothing is created (409 nothing_to_order)."
+        ),
+        request=serializers.PaymentOrderCreatePayloadSerializer,
+        responses={
+            201: serializers.PaymentOrderSerializer,
+            400: OpenApiResponse(description=_("The payload: `requests` is not a list of ids.")),
+            404: _ORDER_NOT_FOUND,
+            409: OpenApiResponse(description=_("No validated request is waiting for an order (nothing_to_order).")),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        if not can_manage_payment_orders(request.user):
+            raise Http404  # as the web UI: the orders do not exist for anyone else
+        payload = serializers.PaymentOrderCreatePayloadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            order = payment_order_create(actor=request.user, request_ids=payload.validated_data["requests"])
+        except (DjangoValidationError, PermissionDenied) as error:
+            raise service_refusal_exception(error, conflicts=ORDER_CONFLICTS) from None
+        return self._answer(order, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        operation_id="payment_orders_csv",
+        summary=_("Download the order's CSV"),
+        description=_(
+            "The order as the accounting system imports it, exactly as the web UI's download: UTF-8, "
+            "comma-separated, a header row (order_number, dossier_reference, beneficiary, siret_or_rna, iban, bic, "
+            "amount, kind, budget_line, deliberation_number, request_id), one line per request with its amount "
+            "payable (a decimal point, two decimals); a text cell a spreadsheet would read as a formula is quoted "
+            "away. An attachment named after the order's number, never cached."
+        ),
+        parameters=[_ORDER_ID],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY, description=_("The CSV file.")),
+            404: _ORDER_NOT_FOUND,
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="csv",
+        url_name="csv",
+        renderer_classes=[renderers.JSONRenderer, PaymentOrderCSVRenderer],
+    )
+    def csv(self, request, pk=None, **kwargs):
+        order = self.get_object()
+        # The web UI's download view: its own access check, headers and file name.
+        return PaymentOrderExportView.as_view()(request._request, pk=order.pk)
+
+    @extend_schema(
+        operation_id="payment_orders_mark_paid",
+        summary=_("Record the order paid"),
+        description=_(
+            "Finance records the date the accounting system paid the order: each of its requests is paid on that "
+            "day (the dossier moves as through the web UI) and the sponsors' members are told. Refused, changing "
+            "nothing, for a date in the future or before the export (400) and a second time (409)."
+        ),
+        parameters=[_ORDER_ID],
+        request=serializers.PaymentOrderMarkPaidPayloadSerializer,
+        responses={
+            200: serializers.PaymentOrderSerializer,
+            400: OpenApiResponse(
+                description=_("The payload: field errors, or paid_on_in_future, paid_on_before_export.")
+            ),
+            404: _ORDER_NOT_FOUND,
+            409: OpenApiResponse(
+                description=_(
+                    "The order's state: already_paid, or request_not_validated (one of its requests cannot be paid)."
+                )
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="mark-paid", url_name="mark-paid")
+    def mark_paid(self, request, pk=None, **kwargs):
+        order = self.get_object()
+        payload = serializers.PaymentOrderMarkPaidPayloadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            order = payment_order_mark_paid(order=order, actor=request.user, **payload.validated_data)
+        except (DjangoValidationError, PermissionDenied) as error:
+            raise service_refusal_exception(error, conflicts=ORDER_CONFLICTS) from None
+        return self._answer(order)
