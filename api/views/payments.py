@@ -675,6 +675,14 @@ class PaymentOrderViewSet(viewsets.ReadOnlyModelViewSet):
             raise service_refusal_exception(error, conflicts=ORDER_CONFLICTS) from None
         return self._answer(order, status.HTTP_201_CREATED)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.status_code >= 400:
+            # An error is JSON, as documented, even to a client that asked for the CSV (`Accept: text/csv`).
+            response.accepted_renderer = renderers.JSONRenderer()
+            response.accepted_media_type = response.accepted_renderer.media_type
+        return response
+
     @extend_schema(
         operation_id="payment_orders_csv",
         summary=_("Download the order's CSV"),

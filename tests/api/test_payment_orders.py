@@ -198,3 +198,12 @@ def test_the_list_runs_the_same_number_of_queries_whatever_the_number_of_orders(
         payment_order_create(actor=finance)
     assert client.get(ORDERS).json()["count"] == 4
     assert queries() == one
+
+
+def test_an_error_is_json_even_to_a_client_asking_for_the_csv(api, finance):
+    for response in (
+        api(finance).get("/api/v1/payment-orders/999999/csv/", HTTP_ACCEPT="text/csv"),
+        api(finance).get("/api/v1/payment-orders/999999/csv/", {"format": "csv"}),
+    ):
+        assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+        assert response.json()["code"] == "not_found"

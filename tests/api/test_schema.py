@@ -83,3 +83,10 @@ def test_every_endpoint_and_error_is_documented_in_french_and_in_english(client,
             for status, response in operation["responses"].items():
                 if status.startswith(("4", "5")):
                     assert response["description"] != translated["responses"][status]["description"], (path, status)
+
+
+@pytest.mark.parametrize("address", ["/api/v1/dossiers/", "/api/v1/dossiers/1/engineering-post/"])
+def test_options_is_a_method_not_offered(client, finance, address):
+    client.force_login(finance)
+    response = client.options(address)
+    assert (response.status_code, response.json()["code"]) == (405, "method_not_allowed")
