@@ -27,10 +27,8 @@ from committees.envelopes import (
     totals_by_axis,
     totals_by_year,
 )
+from documents.spreadsheets import csv_amount, csv_text
 from dossiers.enums import Generation
-
-# Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class EnvelopeFilterForm(forms.Form):
@@ -100,17 +98,6 @@ class EnvelopeListView(RegionFiguresMixin, generic.TemplateView):
             query=self.request.GET.urlencode(),
             **kwargs,
         )
-
-
-def csv_text(value) -> str:
-    """A text cell a spreadsheet will not run: a leading formula character is quoted away."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def csv_amount(value) -> str:
-    """An amount as French spreadsheets read a number: two decimals after a comma, no grouping."""
-    return f"{value:.2f}".replace(".", ",")
 
 
 class EnvelopeExportView(RegionFiguresMixin, generic.View):

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "api",
     "webhooks",
+    "exports",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +176,8 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PIECE_MAX_SIZE = env.int("PIECE_MAX_SIZE", default=20 * 1024 * 1024)
+# Exports of the dossier list up to this many rows are downloaded at once; larger ones run in the background.
+EXPORTS_SYNC_MAX_ROWS = env.int("EXPORTS_SYNC_MAX_ROWS", default=5000)
 
 # E-mail: EMAIL_URL (smtp://user:password@host:587/?tls=True, consolemail://...) becomes Django 6.1's
 # MAILERS["default"].

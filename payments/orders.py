@@ -24,8 +24,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from committees.envelope_views import csv_text
 from committees.models import AgendaItem, ItemResult
+from documents.spreadsheets import csv_text
 from dossiers.money import format_eur
 from messaging.notices import notices_send
 from payments.models import ORDERED_REQUEST_STATES, PaymentKind, PaymentOrder, PaymentRequest, RequestState

@@ -10,7 +10,7 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from committees.envelope_views import csv_amount, csv_text
+from documents.spreadsheets import csv_amount, csv_text
 from roadmaps.models import Roadmap
 from roadmaps.selectors import operation_list_with_figures
 

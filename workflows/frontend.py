@@ -9,7 +9,7 @@ and annotated with its dossier in the same query, so a page costs the same whate
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -36,6 +36,8 @@ from dossiers.rules import dossier_financing_plan
 from dossiers.selectors import dossier_list_for_user
 from dossiers.services import CHECKABLE_STATES
 from dossiers.views import available_actions
+from exports.selectors import DossierListFilters, staff_dossier_list
+from exports.views import ExportViewset
 from payments.bank_views import BankDetailsViewset
 from payments.order_views import PaymentOrderViewset
 from payments.staff_views import PaymentRequestViewset
@@ -183,14 +185,8 @@ class DossierListView(StaffPageMixin, generic.ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        dossiers = dossier_list_for_user(self.request.user, staff_only=True).order_by("-created_at", "-pk")
-        state = self.request.GET.get("state", "")
-        if state in DossierState.values:
-            dossiers = dossiers.filter(state=state)
-        query = self.request.GET.get("q", "").strip()
-        if query:
-            dossiers = dossiers.filter(Q(reference__icontains=query) | Q(title__icontains=query))
-        return dossiers
+        # The same rows as its exports (exports.selectors).
+        return staff_dossier_list(self.request.user, DossierListFilters.from_params(self.request.GET))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -507,5 +503,6 @@ site = Site(
         PaymentOrderViewset(),
         RoadmapViewset(),
         MeetingViewset(),
+        ExportViewset(),
     ],
 )
