@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "api",
     "webhooks",
     "exports",
+    "opendata",
 ]
 
 MIDDLEWARE = [

@@ -21,5 +21,6 @@ urlpatterns += i18n_patterns(
     path("", include("engineering.urls")),
     path("", include("roadmaps.urls")),
     path("", include("api.token_urls")),
+    path("", include("opendata.urls")),
     prefix_default_language=False,
 )

@@ -38,6 +38,7 @@ from dossiers.services import CHECKABLE_STATES
 from dossiers.views import available_actions
 from exports.selectors import DossierListFilters, staff_dossier_list
 from exports.views import ExportViewset
+from opendata.staff_views import OpenDataViewset
 from payments.bank_views import BankDetailsViewset
 from payments.order_views import PaymentOrderViewset
 from payments.staff_views import PaymentRequestViewset
@@ -504,5 +505,6 @@ site = Site(
         RoadmapViewset(),
         MeetingViewset(),
         ExportViewset(),
+        OpenDataViewset(),
     ],
 )
