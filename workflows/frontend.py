@@ -31,6 +31,7 @@ from committees.member_views import MemberViewset
 from committees.scenario_views import ScenarioViewset
 from committees.selectors import agenda_item_list_for_dossier
 from committees.views import SessionViewset
+from diagnostics.views import DiagnosticViewset
 from dossiers.models import Dossier
 from dossiers.rules import dossier_financing_plan
 from dossiers.selectors import dossier_list_for_user
@@ -504,6 +505,7 @@ site = Site(
         PaymentOrderViewset(),
         RoadmapViewset(),
         MeetingViewset(),
+        DiagnosticViewset(),
         ExportViewset(),
         OpenDataViewset(),
     ],
