@@ -4,6 +4,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DEMO_DOSSIERS ?= 400
+# The suites run on every core (pytest-xdist); PYTEST_WORKERS=0 runs them in this one process.
+PYTEST_WORKERS ?= auto
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: install run demo test test-postgresql fuzz-api lint format lock clean
@@ -32,12 +34,12 @@ demo: install
 
 test: install
 	@scripts/ensure-chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL, PostgreSQL-only tests included (they are skipped on SQLite).
 test-postgresql: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/contrats} REQUIRE_POSTGRESQL=1 \
-		$(PY) -m pytest $(PYTEST_ARGS)
+		$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # schemathesis against the live API (a fresh SQLite database with the demo data, three users' tokens).
 fuzz-api: install
