@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "payments",
     "roadmaps",
     "engineering",
+    "figures",
     "portal",
     "rest_framework",
     "django_filters",

@@ -39,6 +39,7 @@ from dossiers.services import CHECKABLE_STATES
 from dossiers.views import available_actions
 from exports.selectors import DossierListFilters, staff_dossier_list
 from exports.views import ExportViewset
+from figures.views import FiguresViewset
 from opendata.staff_views import OpenDataViewset
 from payments.bank_views import BankDetailsViewset
 from payments.order_views import PaymentOrderViewset
@@ -507,6 +508,7 @@ site = Site(
         MeetingViewset(),
         DiagnosticViewset(),
         ExportViewset(),
+        FiguresViewset(),
         OpenDataViewset(),
     ],
 )
