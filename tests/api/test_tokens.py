@@ -237,11 +237,11 @@ def test_the_owner_revokes_a_token_from_the_page(client, finance):
 
 
 def test_another_user_gets_404_when_revoking_a_token(client, finance, secretary):
-    token, raw = token_create(user=finance, name="Export")
+    token, raw = token_create(user=finance, name="Comptabilité Q7")
     client.force_login(secretary)
     assert client.post(reverse("api_tokens:token_revoke", args=[token.pk])).status_code == 404
     assert token_authenticate(raw) == finance
-    assert "Export" not in client.get(TOKENS).content.decode()
+    assert "Comptabilité Q7" not in client.get(TOKENS).content.decode()
 
 
 def test_a_sponsor_creates_and_sees_the_service_account_tokens_of_their_organisation(client):

@@ -3,9 +3,11 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from diagnostics.demo import seed_demo_diagnostics
 from documents.demo import seed_demo_letters
 from dossiers.demo import seed_dossiers, seed_instructions, seed_logins, seed_territories, seed_territory_officers
 from engineering.demo import seed_demo_engineering
+from opendata.services import open_data_publish
 from payments.demo import seed_demo_payments
 from roadmaps.demo import seed_demo_roadmaps
 
@@ -56,14 +58,17 @@ class Command(BaseCommand):
         payments = seed_demo_payments()
         engineering = seed_demo_engineering()
         roadmaps = seed_demo_roadmaps()
+        diagnostics = seed_demo_diagnostics()
         letters = seed_demo_letters(limit=options["letters"]) if options["letters"] else 0
         self.stdout.write(
             f"Demo data: {created} territories created, {added} dossiers added, {instructions} instructions "
             f"started, {payments} payment requests added, {engineering} engineering posts, "
-            f"{roadmaps} roadmaps written, "
+            f"{roadmaps} roadmaps written, {diagnostics} territorial diagnostics, "
             f"{letters} letters issued "
             f"({time.monotonic() - started:.1f} s)."
         )
+        publication = open_data_publish()
+        self.stdout.write(f"Open data: {publication.get_status_display()}, {publication.rows} grants.")
         self.stdout.write("")
         self.stdout.write("Logins (local demonstration only):")
         width = max(len(login.role.label) for login in logins)
