@@ -124,7 +124,7 @@ class Row:
     operations: dict = field(default_factory=lambda: dict.fromkeys(("planned", "filed", "funded", "completed"), 0))
     instruction_days: float | None = None
     payment_days: float | None = None
-    # The map's colour of a territory: its contract's type (the generation filtered, else the latest).
+    # The map's colour of a territory: its contract's type (the generation filtered, else the first).
     contract_type: str | None = None
 
     @property
@@ -241,8 +241,12 @@ class _Builder:
             self._row("territory", territory.pk, territory.name, envelope=True)
         for contract in sorted(contracts, key=lambda contract: contract.generation):
             self._row("contract_type", contract.contract_type, str(ContractType(contract.contract_type).label), True)
-            # The latest generation's (or the filtered one's) type colours the territory on the map.
-            self.rows["territory"][contract.territory_id].contract_type = contract.contract_type
+            # The filtered generation's type colours the territory on the map; without a filter, the first
+            # generation's (2018–2021): its types came from the diagnostics, while every contract of
+            # 2023–2025 is a contract of development and transitions, which would paint one colour.
+            territory_row = self.rows["territory"][contract.territory_id]
+            if territory_row.contract_type is None:
+                territory_row.contract_type = contract.contract_type
         for theme in themes:
             self._row("theme", theme.pk, theme.label)
 

@@ -525,6 +525,19 @@ def test_the_map_says_it_is_schematic_and_every_chart_has_its_table(world, clien
     assert 'width="' in svg and not any(f'="{digit},' in svg for digit in "0123456789")
 
 
+def test_the_map_colours_a_territory_by_its_first_contract_unless_a_generation_is_chosen(world):
+    """2023–2025 contracts are all of one kind in the region: without a filter, the map shows the
+    2018–2021 type, which came from the diagnostics."""
+
+    def colour(filters):
+        rows = {row.key: row for row in dashboard_figures(None, filters).by["territory"]}
+        return rows[world["north"].pk].contract_type
+
+    assert colour(Filters()) == ContractType.DYNAMISATION_COHESION
+    assert colour(Filters(generation=Generation.G2018_2021)) == ContractType.DYNAMISATION_COHESION
+    assert colour(Filters(generation=Generation.G2023_2025)) == ContractType.ATTRACTIVITE
+
+
 @pytest.mark.parametrize("by", ["territory", "department", "contract_type", "theme", "nonsense"])
 def test_each_dimension_shows_its_rows(world, client, by):
     client.force_login(make_user(Role.ADMINISTRATOR))

@@ -68,7 +68,7 @@ class Command(BaseCommand):
             f"({time.monotonic() - started:.1f} s)."
         )
         publication = open_data_publish()
-        self.stdout.write(f"Open data: {publication.get_status_display()}, {publication.rows} grants.")
+        self.stdout.write(f"Open data: {publication.status}, {publication.rows} grants.")
         self.stdout.write("")
         self.stdout.write("Logins (local demonstration only):")
         width = max(len(login.role.label) for login in logins)
