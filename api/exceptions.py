@@ -4,6 +4,7 @@ correlation id, written to the logs with the traceback; nothing of the internals
 
 import logging
 import uuid
+from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -28,12 +29,58 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+# The codes of the services' refusals (Django's ValidationError) that are about the state of an object, not
+# the payload: 409; any other code is 400. One registry for the whole API: a code means the same everywhere.
+STATE_CONFLICT_CODES = frozenset(
+    {
+        # committees: sessions, agendas, votes, scenarios, interests
+        "invalid_status",
+        "close_with_results",
+        "invalid_session_status",
+        "closing",
+        "agenda_closed",
+        "already_applied",
+        "quorum_not_reached",
+        "empty_block",
+        "empty_agenda",
+        "items_without_vote",
+        "session_closed_for_agenda",
+        "envelope_closed",
+        "already_turned",
+        "envelope_changed",
+        "duplicate_interest",
+        "session_held",
+        # payments: signed conventions, bank details, payment orders
+        "invalid_state",
+        "convention_not_required",
+        "copy_exists",
+        "already_decided",
+        "nothing_to_order",
+        "already_paid",
+        "request_not_validated",
+        # roadmaps
+        "settled",
+        "already_linked",
+        "dossier_linked",
+        "status_locked",
+        "minutes_pending",
+        # engineering posts and their activity reports
+        "not_draft",
+        "not_notified",
+        "report_exists",
+    }
+)
+
+
 def service_refusal_exception(
-    error: DjangoValidationError | PermissionDenied, *, conflicts: frozenset[str], fields: dict | None = None
+    error: DjangoValidationError | PermissionDenied,
+    *,
+    conflicts: frozenset[str] = STATE_CONFLICT_CODES,
+    fields: dict | None = None,
 ) -> exceptions.APIException:
     """A refusal of a service that raises Django's errors: PermissionDenied → 403 `forbidden`; a
-    ValidationError whose code is one of `conflicts` → 409, any other → 400 with its field errors
-    (the service's field names renamed by `fields`)."""
+    ValidationError whose code is one of `conflicts` (`STATE_CONFLICT_CODES` unless a call says otherwise)
+    → 409, any other → 400 with its field errors (the service's field names renamed by `fields`)."""
     if isinstance(error, PermissionDenied):
         return exceptions.PermissionDenied(str(error), code="forbidden")
     by_field = getattr(error, "error_dict", None)
@@ -54,6 +101,16 @@ def service_refusal_exception(
         }
         return exceptions.ValidationError(renamed)
     return exceptions.ValidationError(message, code=codes[0] if codes else "invalid")
+
+
+@contextmanager
+def service_refusals(*, fields: dict | None = None):
+    """Within the block, a service's refusal (Django's PermissionDenied or ValidationError) is raised as the
+    API's error (`service_refusal_exception`)."""
+    try:
+        yield
+    except (DjangoValidationError, PermissionDenied) as error:
+        raise service_refusal_exception(error, fields=fields) from None
 
 
 def exception_handler(exc, context):

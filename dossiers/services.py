@@ -251,12 +251,29 @@ def dossier_create(
     return dossier
 
 
+EDIT_FORBIDDEN = "forbidden"
+EDIT_INVALID_STATE = "invalid_state"
+
+
+def dossier_edit_refusal(*, dossier: Dossier, actor) -> str | None:
+    """Why `actor` may not edit the dossier's content now, or None: its content is edited by the members of
+    its sponsor (`EDIT_FORBIDDEN` for anyone else) while it is a draft or incomplete (`EDIT_INVALID_STATE`
+    otherwise). Each caller words the refusal its own way."""
+    if dossier.organisation_id not in organisation_ids(actor):
+        return EDIT_FORBIDDEN
+    if dossier.state not in EDITABLE_STATES:
+        return EDIT_INVALID_STATE
+    return None
+
+
 def dossier_lock_for_edit(*, dossier: Dossier, actor) -> Dossier:
     """Locks the dossier for an edit of its content, allowed to its sponsor while it is a draft or
-    incomplete."""
+    incomplete (`dossier_edit_refusal`)."""
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
-    _check_sponsor(actor, locked.organisation_id)
-    if locked.state not in EDITABLE_STATES:
+    refusal = dossier_edit_refusal(dossier=locked, actor=actor)
+    if refusal == EDIT_FORBIDDEN:
+        raise PermissionDenied(_("You are not a member of this organisation."))
+    if refusal == EDIT_INVALID_STATE:
         raise ValidationError(
             _("The dossier can no longer be edited (state: %(state)s).") % {"state": locked.get_state_display()}
         )

@@ -30,7 +30,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.exceptions import Conflict, service_refusal_exception
+from api.exceptions import Conflict, service_refusal_exception, service_refusals
 from api.serializers import committees as serializers
 from api.views.transitions import refusal_exception
 from committees.interests import interest_declare, interest_remove
@@ -63,33 +63,11 @@ from dossiers.http import client_ip
 from dossiers.selectors import dossier_list_for_user
 from workflows.services import TransitionRefused, dossier_schedule, dossier_unschedule
 
-# The services' refusals that concern the state of a session, an agenda, a scenario or an interest (409);
-# every other code concerns the payload (400).
-CONFLICTS = frozenset(
-    {
-        "invalid_status",
-        "close_with_results",
-        "invalid_session_status",
-        "closing",
-        "agenda_closed",
-        "already_applied",
-        "quorum_not_reached",
-        "empty_block",
-        "empty_agenda",
-        "items_without_vote",
-        "session_closed_for_agenda",
-        "envelope_closed",
-        "already_turned",
-        "envelope_changed",
-        "duplicate_interest",
-        "session_held",
-    }
-)
-
 
 def refusal(error: DjangoValidationError | PermissionDenied) -> exceptions.APIException:
-    """A service's refusal: 403 `forbidden`, 409 for a code of `CONFLICTS`, else 400 with its codes."""
-    return service_refusal_exception(error, conflicts=CONFLICTS)
+    """A service's refusal: 403 `forbidden`, 409 for a state code (`api.exceptions.STATE_CONFLICT_CODES`: a
+    session's, an agenda's, a scenario's or an interest's), else 400 with its codes."""
+    return service_refusal_exception(error)
 
 
 def _require_manager(user) -> None:
@@ -188,10 +166,8 @@ class CommitteeSessionViewSet(
         _require_manager(request.user)
         payload = serializers.SessionCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             session = session_create(actor=request.user, **payload.validated_data)
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
         return self._detail(session, status.HTTP_201_CREATED)
 
     def _managed(self):
@@ -218,10 +194,8 @@ class CommitteeSessionViewSet(
         session = self._managed()
         payload = serializers.SessionStatusSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             session = session_set_status(session=session, actor=request.user, status=payload.validated_data["status"])
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
         return self._detail(session)
 
     @extend_schema(
@@ -242,10 +216,8 @@ class CommitteeSessionViewSet(
         session = self._managed()
         payload = serializers.AttendanceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             session_record_attendance(session=session, actor=request.user, present=payload.validated_data["present"])
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
         return self._detail(session)
 
     @extend_schema(
@@ -273,7 +245,7 @@ class CommitteeSessionViewSet(
         session = self._managed()
         payload = serializers.BlockVoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             session_record_block_vote(
                 session=session,
                 actor=request.user,
@@ -281,8 +253,6 @@ class CommitteeSessionViewSet(
                 exceptions=payload.validated_data["exceptions"],
                 reason=payload.validated_data["reason"],
             )
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
         return self._detail(session)
 
     @extend_schema(
@@ -309,10 +279,8 @@ class CommitteeSessionViewSet(
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None, **kwargs):
         session = self._managed()
-        try:
+        with service_refusals():
             session = session_close_enqueue(session=session, actor=request.user)
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
         return self._detail(session)
 
 
@@ -429,15 +397,13 @@ class AgendaItemViewSet(
         _require_manager(request.user)
         payload = serializers.AgendaReorderSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             agenda_reorder(
                 session=session,
                 actor=request.user,
                 order_by=payload.validated_data.get("order_by"),
                 item_ids=payload.validated_data.get("items"),
             )
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
         return Response(self.get_serializer(agenda_item_list_with_votes(request.user, session), many=True).data)
 
     @extend_schema(
@@ -466,7 +432,7 @@ class AgendaItemViewSet(
         _require_manager(request.user)
         payload = serializers.ItemVoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             item_record_votes(
                 item=item,
                 actor=request.user,
@@ -474,8 +440,6 @@ class AgendaItemViewSet(
                 amended_amount=payload.validated_data["amended_amount"],
                 reason=payload.validated_data["reason"],
             )
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
         return self._item(item)
 
     @extend_schema(
@@ -495,10 +459,8 @@ class AgendaItemViewSet(
         _require_manager(request.user)
         payload = serializers.DeferSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             item_defer(item=item, actor=request.user, reason=payload.validated_data["reason"])
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
         return self._item(item)
 
 
@@ -589,7 +551,7 @@ class ScenarioViewSet(viewsets.ModelViewSet):
             raise exceptions.ValidationError(
                 {"envelope": [exceptions.ErrorDetail(_("No such envelope in your scope."), code="does_not_exist")]}
             )
-        try:
+        with service_refusals():
             return scenario_save(
                 actor=request.user,
                 envelope=envelope,
@@ -598,8 +560,6 @@ class ScenarioViewSet(viewsets.ModelViewSet):
                 lines=[(line["dossier"], line["eligible_base"], line["amount"]) for line in data["lines"]],
                 scenario=scenario,
             )
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
 
     def create(self, request, *args, **kwargs):
         return self._detail(self._save(request), status.HTTP_201_CREATED)
@@ -650,12 +610,10 @@ class ScenarioViewSet(viewsets.ModelViewSet):
             raise exceptions.ValidationError(
                 {"session": [exceptions.ErrorDetail(_("Choose a session whose agenda is open."), code="invalid")]}
             )
-        try:
+        with service_refusals():
             report = scenario_to_agenda(
                 scenario=scenario, session=session, actor=request.user, ip_address=client_ip(request)
             )
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
         body = {
             "session": session.pk,
             "scheduled": [dossier.pk for dossier in report.scheduled],
@@ -719,15 +677,11 @@ class InterestViewSet(
             raise exceptions.PermissionDenied(_("Only committee members declare interests."), code="forbidden")
         payload = serializers.InterestDeclareSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             interest = interest_declare(member=request.user, actor=request.user, **payload.validated_data)
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
         return Response(serializers.InterestSerializer(interest).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, *args, **kwargs):
-        try:
+        with service_refusals():
             interest_remove(member=request.user, interest=self.get_object(), actor=request.user)
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise refusal(error) from None
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,8 +8,6 @@ Reading follows the web UI's scope: the post is read by whoever may see the doss
 sponsor's members, the territory's officers and representatives and administrators
 (`engineering.selectors.can_read_reports`); outside it, 404."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +18,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from api.exceptions import Conflict, service_refusal_exception
+from api.exceptions import Conflict, service_refusals
 from api.schema import uploaded_file_responses
 from api.serializers import engineering as serializers
 from api.serializers.dossiers import DossierDetailSerializer, form_cleaned_data
@@ -34,10 +32,6 @@ from engineering.forms import ActivityReportForm
 from engineering.models import ActivityReport, EngineeringPost
 from workflows.enums import DossierState
 from workflows.permissions import organisation_ids
-
-# The services' refusals that are about the dossier's state, not the payload (409).
-POST_CONFLICTS = frozenset({"not_draft"})
-REPORT_CONFLICTS = frozenset({"not_notified", "report_exists"})
 
 
 def scoped_post(user, dossier_pk) -> EngineeringPost:
@@ -124,12 +118,10 @@ class EngineeringDossierViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet
         )
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        try:
+        with service_refusals():
             post = services.engineering_dossier_create(
                 actor=request.user, organisation=data["organisation"], contract=data["contract"], post=data["post"]
             )
-        except (DjangoValidationError, DjangoPermissionDenied) as error:
-            raise service_refusal_exception(error, conflicts=frozenset()) from None
         body = dossier_detail(request, post.dossier, self.get_serializer_context())
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -189,12 +181,10 @@ class EngineeringPostViewSet(viewsets.GenericViewSet):
             check_post_edit(request.user, post.dossier)
             payload = serializers.EngineeringPostWriteSerializer(data=request.data)
             payload.is_valid(raise_exception=True)
-            try:
+            with service_refusals():
                 post = services.engineering_post_update(
                     actor=request.user, post=post, data=payload.validated_data["post"]
                 )
-            except (DjangoValidationError, DjangoPermissionDenied) as error:
-                raise service_refusal_exception(error, conflicts=POST_CONFLICTS) from None
         return Response(serializers.EngineeringPostSerializer(post, context=self.get_serializer_context()).data)
 
 
@@ -283,12 +273,10 @@ class ActivityReportViewSet(
             years=services.report_years(post),
         )
         data = form_cleaned_data(form)
-        try:
+        with service_refusals(fields={"upload": "file"}):
             report = services.activity_report_submit(
                 actor=request.user, post=post, year=data["year"], upload=data["file"]
             )
-        except (DjangoValidationError, DjangoPermissionDenied) as error:
-            raise service_refusal_exception(error, conflicts=REPORT_CONFLICTS, fields={"upload": "file"}) from None
         body = serializers.ActivityReportSerializer(report, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 

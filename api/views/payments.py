@@ -28,7 +28,7 @@ from rest_framework import exceptions, mixins, parsers, renderers, status, views
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.exceptions import Conflict, service_refusal_exception
+from api.exceptions import Conflict, service_refusal_exception, service_refusals
 from api.schema import uploaded_file_responses
 from api.serializers import payments as serializers
 from api.views.transitions import refusal_exception
@@ -331,8 +331,6 @@ class PaymentRequestViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
 
 # Signed conventions ------------------------------------------------------------------------------------
 
-CONVENTION_CONFLICTS = frozenset({"invalid_state", "convention_not_required", "copy_exists", "already_decided"})
-
 
 class SignedConventionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ConventionStatus.choices)
@@ -398,14 +396,10 @@ class SignedConventionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         dossier = _dossier_in_scope(request.user, data["dossier"])
-        try:
+        with service_refusals(fields={"uploaded": "file"}):
             copy = convention_submit(
                 dossier=dossier, actor=request.user, uploaded=data["file"], signed_on=data["signed_on"]
             )
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise service_refusal_exception(
-                error, conflicts=CONVENTION_CONFLICTS, fields={"uploaded": "file"}
-            ) from None
         return self._answer(copy, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -427,7 +421,7 @@ class SignedConventionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         except TransitionRefused as refusal:
             raise refusal_exception(refusal) from None
         except (DjangoValidationError, PermissionDenied) as error:
-            raise service_refusal_exception(error, conflicts=CONVENTION_CONFLICTS) from None
+            raise service_refusal_exception(error) from None
         return self._answer(copy)
 
     @extend_schema(
@@ -443,10 +437,8 @@ class SignedConventionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         copy = self.get_object()
         payload = serializers.ReasonPayloadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             copy = convention_refuse(copy=copy, actor=request.user, reason=payload.validated_data["reason"])
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise service_refusal_exception(error, conflicts=CONVENTION_CONFLICTS) from None
         return self._answer(copy)
 
     @extend_schema(
@@ -465,8 +457,6 @@ class SignedConventionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
 
 
 # Bank details ------------------------------------------------------------------------------------------
-
-BANK_CONFLICTS = frozenset({"already_decided"})
 
 
 class BankAccountFilter(django_filters.FilterSet):
@@ -530,7 +520,7 @@ class BankAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         organisation = organisation.first()
         if organisation is None:
             raise Http404
-        try:
+        with service_refusals(fields={"uploaded": "file"}):
             account = bank_account_submit(
                 organisation=organisation,
                 actor=request.user,
@@ -539,8 +529,6 @@ class BankAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
                 bic=data["bic"],
                 uploaded=data["file"],
             )
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise service_refusal_exception(error, conflicts=BANK_CONFLICTS, fields={"uploaded": "file"}) from None
         return self._answer(account, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -554,10 +542,8 @@ class BankAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     @action(detail=True, methods=["post"], url_path="validate", url_name="validate")
     def validate(self, request, pk=None, **kwargs):
         account = self.get_object()
-        try:
+        with service_refusals():
             account = bank_account_validate(account=account, actor=request.user)
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise service_refusal_exception(error, conflicts=BANK_CONFLICTS) from None
         return self._answer(account)
 
     @extend_schema(
@@ -573,10 +559,8 @@ class BankAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         account = self.get_object()
         payload = serializers.ReasonPayloadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             account = bank_account_refuse(account=account, actor=request.user, reason=payload.validated_data["reason"])
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise service_refusal_exception(error, conflicts=BANK_CONFLICTS) from None
         return self._answer(account)
 
     @extend_schema(
@@ -596,9 +580,6 @@ class BankAccountViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
 # Payment orders ----------------------------------------------------------------------------------------
 
-
-# The codes of the orders' services that are about the state (409); any other is about the payload (400).
-ORDER_CONFLICTS = frozenset({"nothing_to_order", "already_paid", "request_not_validated"})
 _ORDER_ID = _id_parameter(_("The order's id (404 outside your scope: anyone but finance and administrators)."))
 _ORDER_NOT_FOUND = OpenApiResponse(
     description=_("No such order in your scope: the payment orders are for finance and administrators only.")
@@ -669,10 +650,8 @@ class PaymentOrderViewSet(viewsets.ReadOnlyModelViewSet):
             raise Http404  # as the web UI: the orders do not exist for anyone else
         payload = serializers.PaymentOrderCreatePayloadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             order = payment_order_create(actor=request.user, request_ids=payload.validated_data["requests"])
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise service_refusal_exception(error, conflicts=ORDER_CONFLICTS) from None
         return self._answer(order, status.HTTP_201_CREATED)
 
     def finalize_response(self, request, response, *args, **kwargs):
@@ -739,8 +718,6 @@ class PaymentOrderViewSet(viewsets.ReadOnlyModelViewSet):
         order = self.get_object()
         payload = serializers.PaymentOrderMarkPaidPayloadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
+        with service_refusals():
             order = payment_order_mark_paid(order=order, actor=request.user, **payload.validated_data)
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise service_refusal_exception(error, conflicts=ORDER_CONFLICTS) from None
         return self._answer(order)

@@ -24,7 +24,13 @@ from api.serializers import portal as serializers
 from api.serializers.dossiers import form_cleaned_data
 from dossiers.models import Dossier, Organisation, Piece, PieceType
 from dossiers.selectors import dossier_list_for_user, organisation_list_for_user
-from dossiers.services import EDITABLE_STATES, organisation_create, piece_add
+from dossiers.services import (
+    EDIT_FORBIDDEN,
+    EDIT_INVALID_STATE,
+    dossier_edit_refusal,
+    organisation_create,
+    piece_add,
+)
 from portal import selectors
 from portal import services as portal_services
 from portal.forms import JoinRequestForm
@@ -43,10 +49,12 @@ def check_sponsor(user) -> None:
 def check_content_edit(user, dossier: Dossier) -> None:
     """The portal's rule for a dossier's content (`dossiers.services.dossier_lock_for_edit`): the members of
     its sponsor (403 `forbidden` for anyone else who sees it), while it is a draft or incomplete (409
-    `invalid_state` otherwise). The service checks both again under the row lock."""
-    if dossier.organisation_id not in organisation_ids(user):
+    `invalid_state` otherwise), by `dossiers.services.dossier_edit_refusal`. The service checks both again
+    under the row lock."""
+    refusal = dossier_edit_refusal(dossier=dossier, actor=user)
+    if refusal == EDIT_FORBIDDEN:
         raise exceptions.PermissionDenied(_("Only the members of the sponsor edit its dossier."), code="forbidden")
-    if dossier.state not in EDITABLE_STATES:
+    if refusal == EDIT_INVALID_STATE:
         raise Conflict(
             _("This dossier is “%(state)s”: it can no longer be edited.") % {"state": dossier.get_state_display()},
             code="invalid_state",

@@ -10,8 +10,6 @@ A refusal of a service changes nothing: 400 for the payload, 409 when the roadma
 
 import django_filters
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -22,7 +20,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.exceptions import service_refusal_exception
+from api.exceptions import service_refusals
 from api.serializers import roadmaps as serializers
 from dossiers.models import Contract
 from dossiers.selectors import dossier_list_for_user
@@ -48,9 +46,6 @@ from roadmaps.services import (
     roadmap_for_contract,
 )
 
-# Codes of the services' refusals that are about the roadmap's state rather than the payload.
-ROADMAP_CONFLICTS = frozenset({"settled", "already_linked", "dossier_linked", "status_locked", "minutes_pending"})
-
 _REFUSALS = {
     400: OpenApiResponse(
         description=gettext_lazy("The payload: field errors, or the service's code (invalid_amounts…).")
@@ -62,10 +57,6 @@ _REFUSALS = {
         )
     ),
 }
-
-
-def _refusal(error):
-    return service_refusal_exception(error, conflicts=ROADMAP_CONFLICTS)
 
 
 def _contract_in_scope(user, pk) -> Contract:
@@ -200,12 +191,10 @@ class OperationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
         data = dict(payload.validated_data)
         contract = _contract_in_scope(request.user, data.pop("contract"))
         data.pop("status", None)
-        try:
+        with service_refusals():
             created = operation_add(
                 roadmap=roadmap_for_contract(contract), actor=request.user, operation=NewOperation(**data)
             )
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise _refusal(error) from None
         return self._answer(created, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -225,10 +214,8 @@ class OperationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
         changes = {name: value for name, value in payload.validated_data.items() if name in _EDITABLE}
         if not changes:
             raise exceptions.ValidationError(_("Nothing was changed."), code="unchanged")
-        try:
+        with service_refusals():
             operation = operation_update(operation=operation, actor=request.user, **changes)
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise _refusal(error) from None
         return self._answer(operation)
 
     def update(self, request, *args, **kwargs):
@@ -257,10 +244,8 @@ class OperationViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewset
             raise exceptions.ValidationError(
                 {"dossier": [exceptions.ErrorDetail(_("No such dossier in your scope."), code="does_not_exist")]}
             )
-        try:
+        with service_refusals():
             operation = operation_link_dossier(operation=operation, dossier=dossier, actor=request.user)
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise _refusal(error) from None
         return self._answer(operation)
 
 
@@ -342,7 +327,7 @@ class FollowUpMeetingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, v
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         contract = _contract_in_scope(request.user, data["contract"])
-        try:
+        with service_refusals():
             meeting = meeting_create(
                 roadmap=roadmap_for_contract(contract),
                 actor=request.user,
@@ -351,8 +336,6 @@ class FollowUpMeetingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, v
                 partners=data["partners"],
                 agenda=data["agenda"],
             )
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise _refusal(error) from None
         return self._answer(meeting, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -372,7 +355,7 @@ class FollowUpMeetingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, v
         participants = (
             _participants(data["participants"]) if "participants" in data else list(meeting.participants.all())
         )
-        try:
+        with service_refusals():
             meeting = meeting_update(
                 meeting=meeting,
                 actor=request.user,
@@ -382,8 +365,6 @@ class FollowUpMeetingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, v
                 agenda=data.get("agenda", meeting.agenda),
                 minutes=data.get("minutes", meeting.minutes),
             )
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise _refusal(error) from None
         return self._answer(meeting)
 
     def update(self, request, *args, **kwargs):
@@ -444,10 +425,8 @@ class FollowUpMeetingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, v
             decisions.append(
                 Decision(kind=item["kind"], decided_by=item["decided_by"], operation=operation, details=details)
             )
-        try:
+        with service_refusals():
             meeting_record_decisions(meeting=meeting, actor=request.user, decisions=decisions)
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise _refusal(error) from None
         return self._answer(meeting)
 
     @extend_schema(
@@ -466,9 +445,7 @@ class FollowUpMeetingViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, v
     @action(detail=True, methods=["post"], url_path="minutes", url_name="minutes")
     def minutes(self, request, pk=None, **kwargs):
         meeting = self.get_object()
-        try:
+        with service_refusals():
             job = minutes_issue(meeting=meeting, actor=request.user)
-        except (DjangoValidationError, PermissionDenied) as error:
-            raise _refusal(error) from None
         job.refresh_from_db()
         return Response(serializers.MinutesJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

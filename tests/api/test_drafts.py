@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from dossiers.enums import FunderKind, FundingStatus, LegalForm, SelfFinancingExemption
 from dossiers.models import Commune, Dossier, PieceType, Theme
+from tests.api.helpers import comparable
 from tests.factories import (
     CommuneFactory,
     ContractFactory,
@@ -83,37 +84,6 @@ PLAN = {
 
 def url(dossier, suffix=""):
     return f"/api/v1/dossiers/{dossier.pk}/{suffix}"
-
-
-def comparable(dossier):
-    """What the sponsor filed, without what differs between two dossiers anyway (ids, reference, dates
-    of creation and submission, the files' stored names)."""
-    dossier = Dossier.objects.get(pk=dossier.pk)
-    fields = [
-        "kind",
-        "state",
-        "organisation_id",
-        "created_by_id",
-        "contract_id",
-        "territory_id",
-        "theme_id",
-        "title",
-        "object",
-        "description",
-        "planned_start",
-        "planned_end",
-        "tax_basis",
-        "requested_amount",
-        "self_financing_exemption",
-        "rule_set_id",
-    ]
-    return (
-        {name: getattr(dossier, name) for name in fields},
-        sorted(dossier.communes.values_list("insee", flat=True)),
-        list(dossier.expense_lines.values("label", "amount", "is_eligible")),
-        list(dossier.funding_lines.values("funder_kind", "funder_name", "amount", "status")),
-        list(dossier.pieces.values("piece_type_id", "original_name", "content_type", "size", "sha256", "uploaded_by")),
-    )
 
 
 # The whole filing --------------------------------------------------------------------------------------

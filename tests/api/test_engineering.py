@@ -20,6 +20,7 @@ from dossiers.money import add_months
 from engineering import services
 from engineering.models import ActivityReport, EngineeringPost
 from engineering.services import EngineeringPostData
+from tests.api.helpers import comparable as filed
 from tests.factories import OrganisationFactory, make_draft, make_user, snapshot
 from tests.portal.helpers import PDF, stored_files
 from workflows.enums import DossierState, Role
@@ -107,36 +108,10 @@ def report_upload(content=PDF, name="rapport.pdf", year=None):
 
 
 def comparable(dossier):
-    """What the sponsor filed, without what differs between two dossiers anyway (ids, reference, dates)."""
-    dossier = Dossier.objects.get(pk=dossier.pk)
-    fields = [
-        "kind",
-        "state",
-        "organisation_id",
-        "created_by_id",
-        "contract_id",
-        "territory_id",
-        "theme_id",
-        "title",
-        "object",
-        "description",
-        "planned_start",
-        "planned_end",
-        "tax_basis",
-        "requested_amount",
-        "self_financing_exemption",
-        "rule_set_id",
-    ]
+    """What the sponsor filed (`tests.api.helpers.comparable`), with the post."""
     post = EngineeringPost.objects.get(dossier=dossier)
     post_fields = ["post_title", "holder_name", "period_start", "period_end", "months", "annual_cost"]
-    return (
-        {name: getattr(dossier, name) for name in fields},
-        {name: getattr(post, name) for name in [*post_fields, "regional_rate", "regional_amount"]},
-        sorted(dossier.communes.values_list("insee", flat=True)),
-        list(dossier.expense_lines.values("label", "amount", "is_eligible")),
-        list(dossier.funding_lines.values("funder_kind", "funder_name", "amount", "status")),
-        list(dossier.pieces.values("piece_type_id", "original_name", "content_type", "size", "sha256", "uploaded_by")),
-    )
+    return filed(dossier, {name: getattr(post, name) for name in [*post_fields, "regional_rate", "regional_amount"]})
 
 
 def file_by_api(client, organisation, contract):
