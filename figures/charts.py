@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dossiers.enums import ContractType
 from dossiers.money import ZERO, format_eur, format_rate
@@ -73,7 +74,11 @@ class BarChart:
 
 def theme_bars(rows, *, width: int = 720) -> BarChart:
     """Requested, committed and paid per theme, three horizontal bars a theme on a common scale."""
-    series = [("requested", _("Requested")), ("committed", _("Committed")), ("paid", _("Paid"))]
+    series = [
+        ("requested", _("Requested")),
+        ("committed", _("Committed")),
+        ("paid", pgettext("envelope figure", "Paid")),
+    ]
     label_width, bar, gap = 200, 9, 10
     plot = width - label_width - 10
     top = max((getattr(row, name) for row in rows for name, _label in series), default=ZERO) or Decimal(1)
@@ -128,7 +133,7 @@ def envelope_bars(rows, *, width: int = 720) -> BarChart:
         lines.append(line)
         y += height + gap
     legend = [
-        ("paid", _("Paid")),
+        ("paid", pgettext("envelope figure", "Paid")),
         ("committed", _("Committed, not paid yet")),
         ("planned", _("Planned")),
         ("free", _("Free")),

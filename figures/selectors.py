@@ -19,7 +19,8 @@ The amounts, each in euros:
 - paid: the payment requests paid (`payable`), as on the envelopes' pages;
 - the envelopes' figures (amount, planned, committed, paid) come from `committees.envelopes.
   contract_figures`, summed over the contracts of the territory, department, contract type or region;
-- per inhabitant: committed divided by the municipal population of the territories' EPCIs.
+- per inhabitant: committed divided by the municipal population of the territories' communes (those
+  of their EPCIs in the region).
 
 The counts: the dossiers filed by state, the funded projects (dossiers that hold a commitment:
 `FUNDED_STATES`), the engineering posts funded (dossiers of kind `engineering` that hold a commitment,
@@ -55,7 +56,7 @@ from django.utils import timezone, translation
 
 from committees.envelopes import REGION_WIDE, Figures, can_view_envelopes, contract_figures
 from dossiers.enums import ContractType, DossierKind
-from dossiers.models import Contract, Dossier, Envelope, Epci, Territory, Theme
+from dossiers.models import Commune, Contract, Dossier, Envelope, Territory, Theme
 from dossiers.money import ZERO, round_cents
 from figures.models import Snapshot
 from payments.models import PaymentOrder, PaymentRequest, RequestState
@@ -351,14 +352,16 @@ def dashboard_figures(scope: frozenset[int] | None, filters: Filters) -> Dashboa
             row.operations["funded"] += count if status in FUNDED_STATUSES else 0
             row.operations["completed"] += count if status == OperationStatus.COMPLETED else 0
 
-    # The populations (one query): those of the territories with a contract count for the types.
+    # The populations (one query), summed from the communes of the territories' EPCIs: an EPCI's own
+    # figure would count its communes of a neighbouring region too. Those of the territories with a
+    # contract count for the types.
     populations = (
-        Epci.objects.filter(territory__in=[territory.pk for territory in territories])
+        Commune.objects.filter(epci__territory__in=[territory.pk for territory in territories])
         .order_by()
-        .values("territory_id")
+        .values("epci__territory_id")
         .annotate(population=Sum("population"))
     )
-    population_of = {row["territory_id"]: row["population"] or 0 for row in populations}
+    population_of = {row["epci__territory_id"]: row["population"] or 0 for row in populations}
     for territory in territories:
         population = population_of.get(territory.pk, 0)
         builder.rows["territory"][territory.pk].population = population

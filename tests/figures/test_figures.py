@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dossiers.enums import ContractType, DossierKind, Generation
-from dossiers.models import Contract, Dossier, Envelope, Epci, Territory, Theme
+from dossiers.models import Commune, Contract, Dossier, Envelope, Epci, Territory, Theme
 from figures.models import Snapshot
 from figures.selectors import FILED_STATES, Filters, dashboard_figures, dashboard_for_user, figures_stamp
 from payments.models import PaymentKind, PaymentOrder, PaymentRequest, RequestState
@@ -84,8 +84,10 @@ def world():
     type (and one of 2018–2021 for the first), two themes, dossiers in many states over 2024 and 2025,
     with payments, an engineering post, roadmap operations."""
     north, south = make_territory("Pays du Nord", communes=2), make_territory("Pays du Sud")
-    Epci.objects.filter(territory=north).update(population=25_000)
-    Epci.objects.filter(territory=south).update(population=40_000)
+    # The communes count, not the EPCIs' own figures (which would count communes of other regions).
+    Epci.objects.filter(territory=north).update(population=999_999)
+    Commune.objects.filter(epci__territory=north).update(population=12_500)
+    Commune.objects.filter(epci__territory=south).update(population=40_000)
     health = theme()
     culture = Theme.objects.create(code="culture", label="Culture", position=2)
     north_new = contract_with_envelopes(north, ContractType.ATTRACTIVITE)
@@ -274,7 +276,9 @@ def expected_figures(filters: Filters, territories=None) -> dict:
     for territory in Territory.objects.all():
         if territories is not None and territory.pk not in territories:
             continue
-        population_of[territory.pk] = sum(epci.population for epci in Epci.objects.filter(territory=territory))
+        population_of[territory.pk] = sum(
+            commune.population for commune in Commune.objects.filter(epci__territory=territory)
+        )
         figures["region"][None]["population"] += population_of[territory.pk]
         figures["department"][territory.department_id]["population"] += population_of[territory.pk]
         figures["territory"][territory.pk]["population"] += population_of[territory.pk]
